@@ -1,0 +1,62 @@
+import type { Database } from './keyspace.js';
+import type { ReplyWriter } from './reply.js';
+import type { Engine } from './engine.js';
+
+export type ClientKind = 'tcp' | 'unix' | 'memory' | 'thread' | 'native';
+
+export interface ClientOptions {
+  reply: ReplyWriter;
+  kind: ClientKind;
+  /** `ip:port` of the peer (CLIENT LIST addr=), or a path / label for other transports. */
+  addr?: string;
+  /** `ip:port` of our side (laddr=). */
+  laddr?: string;
+  fd?: number;
+  /** Called when another client kills this one (CLIENT KILL) or the engine must drop it. */
+  close?: () => void;
+}
+
+/**
+ * One connection's state, and the context every handler receives (`ctx`): the selected
+ * database, the reply writer, authentication. Created by Engine.createClient.
+ */
+export class Client {
+  readonly id: number;
+  readonly kind: ClientKind;
+  readonly reply: ReplyWriter;
+  readonly createdAt: number;
+  addr: string;
+  laddr: string;
+  fd: number;
+  name = '';
+  db: Database;
+  authenticated: boolean;
+  /** Time (ms) of the last command, for CLIENT LIST idle= and the idle `timeout`. */
+  lastInteraction: number;
+  /** Full name of the last command (CLIENT LIST cmd=). */
+  lastCommand = 'NULL';
+  /** Set by QUIT (and by CLIENT KILL of oneself): close once the pending replies are written. */
+  closeAfterReply = false;
+  /** Set once the engine has removed the client. */
+  closed = false;
+  /** CLIENT NO-EVICT / library info and other per-client settings live here as they arrive. */
+  libName = '';
+  libVersion = '';
+  readonly closeHook: (() => void) | undefined;
+
+  constructor(readonly engine: Engine, id: number, options: ClientOptions) {
+    this.id = id;
+    this.kind = options.kind;
+    this.reply = options.reply;
+    this.addr = options.addr ?? '';
+    this.laddr = options.laddr ?? '';
+    this.fd = options.fd ?? -1;
+    this.db = engine.dbs[0]!;
+    this.authenticated = engine.config.get('requirepass') === '';
+    this.createdAt = engine.clock();
+    this.lastInteraction = this.createdAt;
+    this.closeHook = options.close;
+  }
+
+  get protocol(): 2 | 3 { return this.reply.protocol; }
+}

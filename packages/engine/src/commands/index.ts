@@ -1,0 +1,11 @@
+import type { Command } from '../command.js';
+import { genericCommands } from './generic.js';
+import { serverCommands } from './server.js';
+import { stringCommands } from './string.js';
+
+/** Every built-in command, family by family. A new family adds one line here. */
+export const allCommands: readonly Command[] = [
+  ...stringCommands,
+  ...genericCommands,
+  ...serverCommands,
+];

@@ -1,0 +1,119 @@
+import { Client, type ClientOptions } from './client.js';
+import type { Command } from './command.js';
+import { allCommands } from './commands/index.js';
+import { Config, type ConfigParam } from './config.js';
+import { Database, type KeyspaceHost } from './keyspace.js';
+import { CommandTable, checkAccess } from './table.js';
+
+/**
+ * The engine: keyspace, command table, clients and server-wide state. Pure and synchronous:
+ * the host (owner thread, memory transport, tests) feeds it argv and drives its timers.
+ * One command runs at a time, start to finish, so every command is atomic.
+ */
+
+export interface EngineHooks {
+  /** SHUTDOWN: the host stops serving and exits. */
+  shutdown?(options: { save: boolean | undefined; now: boolean; force: boolean }): void;
+  /** Extra INFO sections or fields the host knows (server: tcp_port, process_id ...). */
+  info?(): Record<string, Record<string, string | number>>;
+}
+
+export interface EngineOptions {
+  /** Clock in ms; tests inject one so expiry needs no sleeping. */
+  clock?: () => number;
+  /** Initial configuration values (`databases`, `requirepass`, ...), by CONFIG name. */
+  config?: Record<string, string>;
+  /** Extra config parameters the host owns. */
+  extraParams?: ConfigParam[];
+  hooks?: EngineHooks;
+  /** Commands to add (tests, later families); default: every built-in command. */
+  commands?: readonly Command[];
+}
+
+export interface EngineStats {
+  startTime: number;
+  totalConnections: number;
+  totalCommands: number;
+  expiredKeys: number;
+  rejectedConnections: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+}
+
+export class Engine implements KeyspaceHost {
+  /** Cached time of the command being run (ms). */
+  time: number;
+  readonly clock: () => number;
+  readonly config: Config;
+  readonly dbs: Database[] = [];
+  readonly table: CommandTable;
+  readonly clients = new Map<number, Client>();
+  readonly hooks: EngineHooks;
+  readonly stats: EngineStats;
+  private nextClientId = 1;
+
+  constructor(options: EngineOptions = {}) {
+    this.clock = options.clock ?? Date.now;
+    this.time = this.clock();
+    this.config = new Config();
+    for (const p of options.extraParams ?? []) this.config.define(p);
+    for (const [k, v] of Object.entries(options.config ?? {})) this.config.set(k, v, true);
+    const databases = this.config.getNumber('databases');
+    for (let i = 0; i < databases; i++) this.dbs.push(new Database(i, this));
+    this.table = new CommandTable(options.commands ?? allCommands);
+    this.hooks = options.hooks ?? {};
+    this.stats = {
+      startTime: this.time, totalConnections: 0, totalCommands: 0, expiredKeys: 0,
+      rejectedConnections: 0, keyspaceHits: 0, keyspaceMisses: 0, netInputBytes: 0, netOutputBytes: 0,
+    };
+  }
+
+  createClient(options: ClientOptions): Client {
+    const client = new Client(this, this.nextClientId++, options);
+    this.clients.set(client.id, client);
+    this.stats.totalConnections++;
+    return client;
+  }
+
+  /** Forgets a client (its connection is gone). Idempotent. */
+  removeClient(client: Client): void {
+    if (client.closed) return;
+    client.closed = true;
+    this.clients.delete(client.id);
+  }
+
+  /**
+   * Runs one command for a client; exactly one reply is written to client.reply.
+   * argv[0] is the command name; every element is a latin1 (byte) string.
+   */
+  execute(client: Client, argv: string[]): void {
+    this.time = this.clock();
+    client.lastInteraction = this.time;
+    if (argv.length === 0) return;
+    const resolved = this.table.resolve(client, argv);
+    if (resolved === undefined) return;
+    if (!checkAccess(client, resolved, argv)) return;
+    client.lastCommand = resolved.fullName;
+    this.stats.totalCommands++;
+    resolved.command.run!(client, argv);
+  }
+
+  /** Periodic work, called `hz` times a second by the host: active expiry and the like. */
+  cron(): void {
+    this.time = this.clock();
+    for (const task of this.cronTasks) task(this);
+  }
+
+  /** Families register periodic work here (active expiry registers itself). */
+  readonly cronTasks: ((engine: Engine) => void)[] = [];
+
+  // KeyspaceHost
+  onExpired(_db: Database, _key: string): void {
+    this.stats.expiredKeys++;
+  }
+  onKeyModified(_db: Database, _key: string): void {
+    // WATCH and keyspace notifications hook in here (later issues).
+  }
+}

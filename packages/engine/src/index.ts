@@ -1,0 +1,12 @@
+export { Engine, type EngineOptions, type EngineHooks, type EngineStats } from './engine.js';
+export { Client, type ClientOptions, type ClientKind } from './client.js';
+export { defineCommand, type Command, type Handler } from './command.js';
+export type * from './spec.js';
+export * from './reply.js';
+export * as errors from './errors.js';
+export { ArgParser, parseInt64, parseSafeInt, parseDouble } from './args.js';
+export { Config, type ConfigParam } from './config.js';
+export { Database, typeOf, type Value, type CollectionValue, SHARD_COUNT } from './keyspace.js';
+export { RawString, type StringValue } from './types/string.js';
+export { allCommands } from './commands/index.js';
+export { createTestEngine, TestClock, type EngineHarness } from './testing.js';
