@@ -5,6 +5,16 @@
  * Implementations: the RESP2/RESP3 writer (@nodis/protocol), the capturing writer below
  * (memory transport and tests), later the native/ring writer.
  */
+import {
+  formatDouble, ReplyDouble, ReplyError, ReplyMap, ReplyPush, ReplySet, ReplyVerbatim, SimpleString,
+  type Reply,
+} from '@nodis/protocol';
+
+export {
+  formatDouble, ReplyDouble, ReplyError, ReplyMap, ReplyPush, ReplySet, ReplyVerbatim, SimpleString,
+  type Reply,
+};
+
 export interface ReplyWriter {
   /** 2 or 3; HELLO changes it, before writing its own reply. */
   protocol: 2 | 3;
@@ -33,62 +43,6 @@ export interface ReplyWriter {
   /** RESP3 `=len\r\ntxt:...`; RESP2 a bulk string. */
   verbatim(text: string, format: string): void;
 }
-
-/**
- * Redis 7.0 formats doubles for replies with printf's `%.17g` (ZSCORE 1.1 → 1.1000000000000001).
- * `toPrecision(17)` gives the same digits; this rewrites it into %g's shape.
- */
-export function formatDouble(d: number): string {
-  if (d === Infinity) return 'inf';
-  if (d === -Infinity) return '-inf';
-  if (Number.isNaN(d)) return 'nan';
-  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
-  if (Number.isInteger(d) && Math.abs(d) < 1e17) return String(d);
-  const p = d.toPrecision(17); // "1.1000000000000001" or "1.0000000000000000e+21"
-  const e = p.indexOf('e');
-  if (e === -1) return trimFraction(p);
-  const mantissa = trimFraction(p.slice(0, e));
-  const exp = Number(p.slice(e + 1));
-  // %g uses exponent notation when exp < -4 or exp >= precision; toPrecision uses it for
-  // exp >= precision too, but switches to fixed for small exponents only above -7.
-  if (exp >= -4 && exp < 17) return trimFraction(d.toFixed(Math.max(0, 16 - exp)));
-  return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-}
-
-function trimFraction(s: string): string {
-  if (s.indexOf('.') === -1) return s;
-  let end = s.length;
-  while (s.charCodeAt(end - 1) === 48 /* 0 */) end--;
-  if (s.charCodeAt(end - 1) === 46 /* . */) end--;
-  return s.slice(0, end);
-}
-
-/** A reply error as a value, for the capturing writer and clients. */
-export class ReplyError extends Error {
-  /** The first word of the message: ERR, WRONGTYPE, NOAUTH ... */
-  readonly code: string;
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReplyError';
-    const space = message.indexOf(' ');
-    this.code = space === -1 ? message : message.slice(0, space);
-  }
-}
-
-/** A simple-string reply as a value, so tests can tell `+OK` from a bulk "OK". */
-export type Reply =
-  | string | number | bigint | boolean | null | Uint8Array | ReplyError | SimpleString
-  | Reply[] | ReplyMap | ReplySet | ReplyPush | ReplyDouble | ReplyVerbatim;
-
-export class SimpleString {
-  constructor(readonly value: string) {}
-  toString(): string { return this.value; }
-}
-export class ReplyMap { constructor(readonly entries: [Reply, Reply][]) {} }
-export class ReplySet { constructor(readonly items: Reply[]) {} }
-export class ReplyPush { constructor(readonly items: Reply[]) {} }
-export class ReplyDouble { constructor(readonly value: number) {} }
-export class ReplyVerbatim { constructor(readonly format: string, readonly text: string) {} }
 
 interface Frame { kind: 'array' | 'map' | 'set' | 'push'; left: number; items: Reply[] }
 
