@@ -1,1 +1,9 @@
 export * from './values.js';
+export {
+  RequestParser, type RequestParserLimits, splitInlineArgs,
+  ERR_INVALID_MULTIBULK_LENGTH, ERR_INVALID_BULK_LENGTH, ERR_TOO_BIG_INLINE, ERR_TOO_BIG_MBULK_COUNT,
+  ERR_TOO_BIG_BULK_COUNT, ERR_UNBALANCED_QUOTES, ERR_UNAUTHENTICATED_MULTIBULK, ERR_UNAUTHENTICATED_BULK,
+  ERR_EXPECTED_CRLF, ERR_INLINE_NUL, errExpectedDollar,
+} from './resp/parser.js';
+export { RespWriter } from './resp/writer.js';
+export { ReplyParser, type ReplyParserOptions } from './resp/reply-parser.js';
