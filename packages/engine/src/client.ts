@@ -42,6 +42,8 @@ export class Client {
   /** CLIENT NO-EVICT / library info and other per-client settings live here as they arrive. */
   libName = '';
   libVersion = '';
+  /** CLIENT NO-EVICT ON: exempt from client eviction (CLIENT LIST flag `e`). */
+  noEvict = false;
   readonly closeHook: (() => void) | undefined;
 
   constructor(readonly engine: Engine, id: number, options: ClientOptions) {
@@ -59,4 +61,17 @@ export class Client {
   }
 
   get protocol(): 2 | 3 { return this.reply.protocol; }
+
+  /**
+   * RESET: the state of a fresh connection (db 0, RESP2, no name, authenticated only when no
+   * password is set). Per-connection state added later (MULTI, subscriptions, tracking) is
+   * cleared here too.
+   */
+  reset(): void {
+    this.db = this.engine.dbs[0]!;
+    this.reply.protocol = 2;
+    this.name = '';
+    this.noEvict = false;
+    this.authenticated = this.engine.config.get('requirepass') === '';
+  }
 }

@@ -1,29 +1,39 @@
+import { parseInt64 } from './args.js';
+
 /**
- * Run-time configuration: the parameters CONFIG GET/SET know, with redis-server's names and
- * value formats. nodis-server's flags and config file feed the same table.
+ * Run-time configuration: the parameters CONFIG GET/SET know, with redis-server's names,
+ * defaults, value formats and validation messages (Redis 7.0). nodis-server's flags and
+ * config file feed the same table.
  */
 
 export interface ConfigParam {
   name: string;
   /** Current value, formatted as CONFIG GET prints it. */
   value: string;
-  /** Parameters that cannot change at run time (CONFIG SET answers Redis's error). */
+  /** Parameters that cannot change at run time: CONFIG SET answers "can't set immutable config". */
   immutable?: boolean;
+  /**
+   * Parameters Redis 7.0 refuses at run time unless `enable-protected-configs` is set (dir,
+   * dbfilename): CONFIG SET answers "can't set protected config".
+   */
+  protected?: boolean;
   /** Normalises and validates a new value; returns the stored form or throws an Error whose message is the reason. */
   parse?: (raw: string) => string;
   /** Other accepted names (e.g. `hash-max-ziplist-entries` for `hash-max-listpack-entries`). */
   aliases?: string[];
 }
 
-export function integerParam(min: number, max: number): (raw: string) => string {
+/** Integers as Redis's numeric configs read them: strict string2ll, then a range check. */
+export function integerParam(min: number | bigint, max: number | bigint): (raw: string) => string {
   return (raw) => {
-    const n = Number(raw);
-    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new Error('argument couldn\'t be parsed into an integer');
+    const n = parseInt64(raw);
+    if (n === undefined) throw new Error("argument couldn't be parsed into an integer");
     if (n < min || n > max) throw new Error(`argument must be between ${min} and ${max} inclusive`);
     return String(n);
   };
 }
 
+/** Enum configs: case-insensitive, stored lower case; the message lists the values in Redis's order. */
 export function enumParam(...values: string[]): (raw: string) => string {
   return (raw) => {
     const v = raw.toLowerCase();
@@ -32,39 +42,111 @@ export function enumParam(...values: string[]): (raw: string) => string {
   };
 }
 
-export const yesNo = enumParam('yes', 'no');
+export function yesNo(raw: string): string {
+  const v = raw.toLowerCase();
+  if (v !== 'yes' && v !== 'no') throw new Error("argument must be 'yes' or 'no'");
+  return v;
+}
 
-/** Memory sizes as Redis accepts them: 100, 1k, 1kb, 1m, 1mb, 1g, 1gb (k = 1000, kb = 1024). */
-export function memoryParam(raw: string): string {
-  const m = /^(\d+)(k|kb|m|mb|g|gb)?$/i.exec(raw);
-  if (!m) throw new Error('argument must be a memory value');
-  const unit = (m[2] ?? '').toLowerCase();
-  const mult = { '': 1, k: 1e3, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 }[unit]!;
-  return String(Number(m[1]) * mult);
+const MEMORY_UNITS: Record<string, bigint> = {
+  '': 1n, b: 1n, k: 1000n, kb: 1024n, m: 1000n ** 2n, mb: 1024n ** 2n, g: 1000n ** 3n, gb: 1024n ** 3n,
+};
+
+/**
+ * Memory sizes as Redis's memtoull reads them: 100, 1k, 1kb, 1m, 1mb, 1g, 1gb (k = 1000,
+ * kb = 1024), case-insensitive; stored as the byte count.
+ */
+export function memoryParam(min = 0n, max = 2n ** 64n - 1n): (raw: string) => string {
+  return (raw) => {
+    const m = /^(\d+)([a-z]*)$/i.exec(raw);
+    const unit = m ? MEMORY_UNITS[m[2]!.toLowerCase()] : undefined;
+    if (!m || unit === undefined) throw new Error('argument must be a memory value');
+    const n = BigInt(m[1]!) * unit;
+    if (n > 2n ** 64n - 1n) throw new Error('argument must be a memory value');
+    if (n < min || n > max) throw new Error(`argument must be between ${min} and ${max} inclusive`);
+    return String(n);
+  };
+}
+
+/** `hz`: Redis accepts 0..INT_MAX and clamps to 1..500. */
+function hzParam(raw: string): string {
+  const n = Number(integerParam(0, 2147483647)(raw));
+  return String(Math.min(500, Math.max(1, n)));
+}
+
+/** Redis 7.0's levels; `nothing` (7.2) is accepted too because nodis-server uses it to silence tests. */
+function loglevelParam(raw: string): string {
+  const v = raw.toLowerCase();
+  return v === 'nothing' ? v : enumParam('debug', 'verbose', 'notice', 'warning')(raw);
+}
+
+/** `save`: "" or pairs of "<seconds> <changes>" separated by single spaces. */
+function saveParam(raw: string): string {
+  if (raw === '') return '';
+  const parts = raw.split(' ');
+  if (parts.length % 2 !== 0) throw new Error('Invalid save parameters');
+  for (const p of parts) {
+    const n = parseInt64(p);
+    if (n === undefined || n < 0) throw new Error('Invalid save parameters');
+  }
+  return raw;
+}
+
+/** Keyspace notification classes, in the order Redis prints them back. */
+const EVENT_CLASSES = 'g$lshzxetd';
+const EVENT_ALL = new Set(EVENT_CLASSES);
+
+/** `notify-keyspace-events`: validated and printed back in Redis's canonical order (KEA → AKE). */
+export function notifyKeyspaceEventsParam(raw: string): string {
+  const seen = new Set<string>();
+  for (const ch of raw) {
+    if (ch === 'A') for (const c of EVENT_ALL) seen.add(c);
+    else if ('g$lshzxeKEtmdn'.includes(ch)) seen.add(ch);
+    else throw new Error("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+  }
+  let out = '';
+  if ([...EVENT_ALL].every((c) => seen.has(c))) out = 'A';
+  else for (const c of EVENT_CLASSES + 'n') if (seen.has(c)) out += c;
+  for (const c of 'KEm') if (seen.has(c)) out += c;
+  return out;
 }
 
 export function defaultParams(): ConfigParam[] {
+  const intMax = 2147483647;
+  const longMax = 2n ** 63n - 1n;
   return [
     { name: 'requirepass', value: '' },
+    // Mutable in Redis; nodis's listeners cannot rebind at run time.
     { name: 'port', value: '7379', immutable: true, parse: integerParam(0, 65535) },
     { name: 'bind', value: '127.0.0.1', immutable: true },
     { name: 'unixsocket', value: '', immutable: true },
     { name: 'unixsocketperm', value: '0', immutable: true },
-    { name: 'dir', value: process.cwd(), immutable: true },
-    { name: 'dbfilename', value: 'dump.rdb' },
-    { name: 'databases', value: '16', immutable: true, parse: integerParam(1, 1 << 20) },
-    { name: 'maxclients', value: '10000', parse: integerParam(1, 1 << 30) },
-    { name: 'timeout', value: '0', parse: integerParam(0, 2 ** 31 - 1) },
-    { name: 'hz', value: '10', parse: integerParam(1, 500) },
-    { name: 'maxmemory', value: '0', parse: memoryParam },
+    { name: 'dir', value: process.cwd(), protected: true },
+    { name: 'dbfilename', value: 'dump.rdb', protected: true },
+    { name: 'appendfilename', value: 'appendonly.aof', immutable: true },
+    { name: 'appenddirname', value: 'appendonlydir', immutable: true },
+    { name: 'databases', value: '16', immutable: true, parse: integerParam(1, intMax) },
+    { name: 'maxclients', value: '10000', parse: integerParam(1, 4294967295) },
+    { name: 'timeout', value: '0', parse: integerParam(0, intMax) },
+    { name: 'hz', value: '10', parse: hzParam },
+    { name: 'maxmemory', value: '0', parse: memoryParam() },
     { name: 'maxmemory-policy', value: 'noeviction', parse: enumParam('volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction') },
+    { name: 'maxmemory-samples', value: '5', parse: integerParam(1, intMax) },
     { name: 'appendonly', value: 'no', parse: yesNo },
-    { name: 'appendfsync', value: 'everysec', parse: enumParam('always', 'everysec', 'no') },
-    { name: 'save', value: '' },
-    { name: 'proto-max-bulk-len', value: String(512 * 1024 * 1024), parse: memoryParam },
+    { name: 'appendfsync', value: 'everysec', parse: enumParam('everysec', 'always', 'no') },
+    { name: 'save', value: '', parse: saveParam },
+    { name: 'proto-max-bulk-len', value: String(512 * 1024 * 1024), parse: memoryParam(1024n * 1024n, 2n ** 63n - 1n) },
     { name: 'protected-mode', value: 'yes', parse: yesNo },
-    { name: 'loglevel', value: 'notice', parse: enumParam('debug', 'verbose', 'notice', 'warning', 'nothing') },
-    { name: 'notify-keyspace-events', value: '' },
+    { name: 'loglevel', value: 'notice', parse: loglevelParam },
+    { name: 'notify-keyspace-events', value: '', parse: notifyKeyspaceEventsParam },
+    // Encoding thresholds (OBJECT ENCODING of the collection types), Redis 7.0 defaults and aliases.
+    { name: 'hash-max-listpack-entries', value: '512', parse: integerParam(0, longMax), aliases: ['hash-max-ziplist-entries'] },
+    { name: 'hash-max-listpack-value', value: '64', parse: integerParam(0, longMax), aliases: ['hash-max-ziplist-value'] },
+    { name: 'zset-max-listpack-entries', value: '128', parse: integerParam(0, longMax), aliases: ['zset-max-ziplist-entries'] },
+    { name: 'zset-max-listpack-value', value: '64', parse: integerParam(0, longMax), aliases: ['zset-max-ziplist-value'] },
+    { name: 'set-max-intset-entries', value: '512', parse: integerParam(0, longMax) },
+    { name: 'list-max-listpack-size', value: '-2', parse: integerParam(-2147483648, intMax), aliases: ['list-max-ziplist-size'] },
+    { name: 'list-compress-depth', value: '0', parse: integerParam(0, intMax) },
   ];
 }
 
@@ -101,8 +183,29 @@ export class Config {
     const p = this.param(name);
     if (!p) throw new Error(`Unknown option or number of arguments for CONFIG SET - '${name}'`);
     if (p.immutable && !force) throw new Error("can't set immutable config");
+    if (p.protected && !force) throw new Error("can't set protected config");
     p.value = p.parse ? p.parse(raw) : raw;
     for (const l of this.listeners.get(p.name) ?? []) l(p.value);
+  }
+
+  /**
+   * CONFIG SET's atomic multi-set: every value is parsed first; nothing changes unless all
+   * parse. Names must already be checked (known, settable). Throws ConfigSetError naming the
+   * argument that failed.
+   */
+  setAll(pairs: readonly [name: string, raw: string][]): void {
+    const parsed: [ConfigParam, string][] = [];
+    for (const [name, raw] of pairs) {
+      const p = this.param(name);
+      if (!p) throw new ConfigSetError(name, 'unknown parameter');
+      try {
+        parsed.push([p, p.parse ? p.parse(raw) : raw]);
+      } catch (e) {
+        throw new ConfigSetError(name, e instanceof Error ? e.message : String(e));
+      }
+    }
+    for (const [p, value] of parsed) p.value = value;
+    for (const [p, value] of parsed) for (const l of this.listeners.get(p.name) ?? []) l(value);
   }
 
   onChange(name: string, listener: (value: string) => void): void {
@@ -112,4 +215,20 @@ export class Config {
   }
 
   all(): IterableIterator<ConfigParam> { return this.params.values(); }
+
+  /** Every accepted name (canonical and alias) with its parameter, for CONFIG GET's glob matching. */
+  *names(): IterableIterator<[string, ConfigParam]> {
+    for (const p of this.params.values()) {
+      yield [p.name, p];
+      for (const a of p.aliases ?? []) yield [a, p];
+    }
+  }
+}
+
+/** A CONFIG SET value that did not parse: `argument` as the user typed it, `reason` Redis's text. */
+export class ConfigSetError extends Error {
+  constructor(readonly argument: string, readonly reason: string) {
+    super(reason);
+    this.name = 'ConfigSetError';
+  }
 }

@@ -2,7 +2,8 @@ import { Client, type ClientOptions } from './client.js';
 import type { Command } from './command.js';
 import { allCommands } from './commands/index.js';
 import { Config, type ConfigParam } from './config.js';
-import { Database, type KeyspaceHost } from './keyspace.js';
+import { installActiveExpire } from './expire.js';
+import { Database, installAccessTracking, type KeyspaceHost } from './keyspace.js';
 import { CommandTable, checkAccess } from './table.js';
 
 /**
@@ -16,6 +17,8 @@ export interface EngineHooks {
   shutdown?(options: { save: boolean | undefined; now: boolean; force: boolean }): void;
   /** Extra INFO sections or fields the host knows (server: tcp_port, process_id ...). */
   info?(): Record<string, Record<string, string | number>>;
+  /** CONFIG REWRITE: write the running configuration to the config file; throw Error(reason) on failure. */
+  rewriteConfig?(): void;
 }
 
 export interface EngineOptions {
@@ -68,6 +71,8 @@ export class Engine implements KeyspaceHost {
       startTime: this.time, totalConnections: 0, totalCommands: 0, expiredKeys: 0,
       rejectedConnections: 0, keyspaceHits: 0, keyspaceMisses: 0, netInputBytes: 0, netOutputBytes: 0,
     };
+    installAccessTracking(this);
+    installActiveExpire(this);
   }
 
   createClient(options: ClientOptions): Client {

@@ -23,6 +23,12 @@ export const INVALID_EXPIRE = (command: string): string =>
 export const INVALID_CURSOR = 'ERR invalid cursor';
 export const SAME_OBJECT = 'ERR source and destination objects are the same';
 export const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
+export const DECREMENT_OVERFLOW = 'ERR decrement would overflow';
+export const INCR_NAN_OR_INFINITY = 'ERR increment would produce NaN or Infinity';
+export const LCS_NOT_STRINGS = 'ERR The specified keys must contain string values';
+export const LCS_IDX_WITH_LEN = 'ERR If you want both the length and indexes, please just use IDX.';
+export const LCS_TOO_MUCH_MEMORY =
+  'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len';
 
 export function unknownCommand(name: string, args: readonly string[]): string {
   let list = '';
@@ -40,3 +46,51 @@ export function unknownSubcommand(sub: string, container: string): string {
 export function wrongArity(fullName: string): string {
   return `ERR wrong number of arguments for '${fullName}' command`;
 }
+
+// Connection and server commands (commands/server.ts).
+export const NOPROTO = 'NOPROTO unsupported protocol version';
+export const PROTOCOL_NOT_INTEGER = 'ERR Protocol version is not an integer or out of range';
+export const HELLO_NOAUTH =
+  'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time';
+export const helloSyntax = (option: string): string => `ERR Syntax error in HELLO option '${option}'`;
+export const CLIENT_NAME_INVALID = 'ERR Client names cannot contain spaces, newlines or special characters.';
+export const NO_SUCH_CLIENT = 'ERR No such client';
+export const CLIENT_ID_NOT_POSITIVE = 'ERR client-id should be greater than 0';
+export const INVALID_CLIENT_ID = 'ERR Invalid client ID';
+export const unknownClientType = (type: string): string => `ERR Unknown client type '${type}'`;
+export const noSuchUser = (user: string): string => `ERR No such user '${user}'`;
+export const INVALID_COMMAND = 'ERR Invalid command specified';
+export const COMMAND_HAS_NO_KEYS = 'ERR The command has no key arguments';
+export const INVALID_COMMAND_ARITY = 'ERR Invalid number of arguments specified for command';
+export const INVALID_COMMAND_ARGUMENTS = 'ERR Invalid arguments specified for command';
+export const configSetUnknown = (name: string): string =>
+  `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`;
+export const configSetFailed = (name: string, reason: string): string =>
+  `ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`;
+export const NO_CONFIG_FILE = 'ERR The server is running without a config file';
+export const configRewriteFailed = (reason: string): string => `ERR Rewriting config file: ${reason}`;
+export const NO_SHUTDOWN_IN_PROGRESS = 'ERR No shutdown in progress.';
+export const SHUTDOWN_FAILED = 'ERR Errors trying to SHUTDOWN. Check logs.';
+/** Redis's getIntFromObjectOrReply for an int64 that does not fit a C int (SELECT 99999999999). */
+export const INT_OUT_OF_RANGE = 'ERR value is out of range, value must between -2147483648 and 2147483647';
+
+// Keyspace commands (commands/generic.ts).
+export const EXPIRE_NX_CONFLICT = 'ERR NX and XX, GT or LT options at the same time are not compatible';
+export const EXPIRE_GT_LT_CONFLICT = 'ERR GT and LT options at the same time are not compatible';
+/** The option as typed; CR and LF become spaces, as Redis's addReplyErrorFormat does. */
+export const unsupportedOption = (option: string): string =>
+  `ERR Unsupported option ${option.replace(/[\r\n]/g, ' ')}`;
+export const INVALID_FIRST_DB_INDEX = 'ERR invalid first DB index';
+export const INVALID_SECOND_DB_INDEX = 'ERR invalid second DB index';
+export const LFU_NOT_SELECTED =
+  'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+export const LFU_SELECTED_NO_IDLE =
+  'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+/**
+ * nodis only (Redis always tracks access times): OBJECT IDLETIME without an LRU
+ * maxmemory-policy, where nodis keeps no per-key access time (see keyspace.ts).
+ */
+export const LRU_NOT_SELECTED =
+  'ERR An LRU maxmemory policy is not selected, access time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+/** nodis only: COPY of a collection type that provides no copy() yet. */
+export const COPY_NOT_SUPPORTED = 'ERR COPY is not supported for this type';

@@ -31,7 +31,22 @@ export interface ArgumentSpec {
   multipleToken?: boolean;
   displayText?: string;
   since?: string;
+  deprecatedSince?: string;
+  /** Which key spec a `key` argument belongs to (COMMAND DOCS key_spec_index); default: its order among key arguments. */
+  keySpecIndex?: number;
   arguments?: ArgumentSpec[];
+}
+
+/**
+ * A key spec as COMMAND INFO reports it, for commands whose keys `keys` cannot describe
+ * (several roles, keyword or key-count positions). Flags: RO RW OW RM, access update insert
+ * delete, not_key incomplete variable_flags.
+ */
+export interface KeySpec {
+  notes?: string;
+  flags: string[];
+  beginSearch: { index: number } | { keyword: string; startFrom: number } | 'unknown';
+  findKeys: { lastKey: number; keyStep: number; limit: number } | { keyNumIdx: number; firstKey: number; keyStep: number } | 'unknown';
 }
 
 /** The data type a command's keys must hold, checked centrally before the handler runs. */
@@ -63,4 +78,13 @@ export interface CommandSpecData {
   subcommands?: CommandSpecData[];
   /** A short note on the reply shape, for docs and client typing. */
   reply?: string;
+  /** COMMAND INFO key specs; default: one spec derived from `keys` and the flags. */
+  keySpecs?: KeySpec[];
+  /** COMMAND INFO tips: `nondeterministic_output`, `request_policy:all_shards` ... */
+  tips?: string[];
+  /** COMMAND DOCS history: [version, change]. */
+  history?: [string, string][];
+  /** Deprecated commands: COMMAND DOCS doc_flags, deprecated_since, replaced_by. */
+  deprecatedSince?: string;
+  replacedBy?: string;
 }
