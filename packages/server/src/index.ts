@@ -1,1 +1,82 @@
-export {};
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { OwnerMessage, OwnerOptions } from './owner.js';
+
+export { parseServerArgs, parseConfigText, ConfigError } from './config.js';
+export type { OwnerOptions } from './owner.js';
+
+/**
+ * startServer: runs the owner worker thread and resolves once it accepts connections.
+ *
+ *   const server = await startServer({ config: { port: '0', unixsocket: '' } });
+ *   // redis-cli -p server.port ...
+ *   await server.close();
+ */
+
+export interface ServerOptions {
+  /** CONFIG name → value, as redis-server's flags: port, bind, unixsocket, dir, requirepass ... */
+  config?: Record<string, string>;
+  configFile?: string;
+  /** 'nothing' silences the log (tests); default 'notice'. */
+  logLevel?: string;
+}
+
+export interface NodisServer {
+  /** TCP port (0 when TCP is off). */
+  readonly port: number;
+  readonly host: string;
+  /** Absolute Unix socket path, or '' when off. */
+  readonly unixsocket: string;
+  /** Resolves when the owner has stopped (SHUTDOWN, close(), or a crash). */
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The compiled owner module (src/*.ts runs under vitest; the worker always loads dist JS). */
+function ownerEntry(): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts') ? new URL('../dist/owner.js', here) : new URL('./owner.js', here);
+}
+
+export function startServer(options: ServerOptions = {}): Promise<NodisServer> {
+  const config = { ...(options.config ?? {}) };
+  if (options.logLevel !== undefined) config.loglevel ??= options.logLevel;
+  const ownerOptions: OwnerOptions = { config, ...(options.configFile ? { configFile: options.configFile } : {}) };
+  const worker = new Worker(fileURLToPath(ownerEntry()), {
+    workerData: { nodisOwner: true, options: ownerOptions },
+    stdout: false,
+    stderr: false,
+    // The owner always runs compiled JS: do not inherit flags such as `--conditions source`
+    // (vitest's), which would make it import TypeScript sources Node cannot run.
+    execArgv: [],
+  });
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => { resolveClosed = resolve; });
+  worker.on('exit', () => resolveClosed());
+
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    worker.once('error', onError);
+    worker.on('message', (m: OwnerMessage) => {
+      if (m.type === 'ready') {
+        worker.off('error', onError);
+        worker.on('error', (e) => { process.stderr.write(`nodis owner crashed: ${e.stack ?? e}\n`); });
+        resolve({
+          port: m.port,
+          host: (config.bind ?? '127.0.0.1').split(/\s+/)[0]!,
+          unixsocket: m.unixsocket,
+          closed,
+          async close() {
+            worker.postMessage({ type: 'shutdown' });
+            await closed;
+          },
+        });
+      } else if (m.type === 'error') {
+        void worker.terminate();
+        reject(new Error(m.message));
+      } else if (m.type === 'closed') {
+        void worker.terminate();
+      }
+    });
+  });
+}

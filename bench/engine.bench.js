@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// The engine alone (no I/O): GET/SET/INCR through Engine.execute and the RESP writer, as the
+// owner runs them. Target (issue 2): >= 3M ops/s per command on this machine.
+//
+//   npm run build && node bench/engine.bench.js
+import { Bench } from 'tinybench';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Engine } from '../packages/engine/dist/index.js';
+import { RespWriter } from '../packages/protocol/dist/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const engine = new Engine();
+const writer = new RespWriter(2);
+const client = engine.createClient({ reply: writer, kind: 'memory' });
+const KEYS = 10_000;
+const keys = Array.from({ length: KEYS }, (_, i) => `key:${String(i).padStart(12, '0')}`);
+for (const k of keys) engine.execute(client, ['SET', k, 'value:0001']);
+writer.take();
+
+// 1000 commands per task call, so tinybench's per-call overhead does not dominate;
+// the writer is drained once per batch, as the owner drains it once per read event.
+const BATCH = 1000;
+let n = 0;
+const batch = (argvOf) => () => {
+  for (let i = 0; i < BATCH; i++) engine.execute(client, argvOf(n++ % KEYS));
+  writer.take();
+};
+const bench = new Bench({ time: 1500, warmupTime: 300 });
+bench
+  .add('SET', batch((i) => ['SET', keys[i], 'value:0002']))
+  .add('GET', batch((i) => ['GET', keys[i]]))
+  .add('INCR', batch((i) => ['INCR', `counter:${i & 255}`]));
+await bench.run();
+
+const rows = bench.tasks.map((t) => {
+  const r = t.result;
+  const meanMs = r.latency?.mean ?? r.mean;
+  return { command: t.name, ops_per_sec: Math.round((BATCH * 1000) / meanMs) };
+});
+console.log('engine alone (Engine.execute + RespWriter), commands per second:');
+console.table(rows);
+mkdirSync(path.join(here, 'results'), { recursive: true });
+writeFileSync(path.join(here, 'results', 'engine.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, command: 'node bench/engine.bench.js', rows }, null, 2) + '\n');

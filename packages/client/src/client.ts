@@ -1,0 +1,96 @@
+import { ReplyError, type Reply } from '@nodis/protocol';
+import { commandSpecs } from '@nodis/engine/specs';
+import { decodeReply, encodeArg, type Arg, type Value } from './codec.js';
+import type { Transport } from './transport.js';
+import type { Commands, SyncCommands } from './commands.js';
+
+/**
+ * The nodis client: one API over every transport. Command methods come from the engine's
+ * command specs (`db.set('k', 'v')`, `db.incr('n')`), with `…Buffer` twins that return bytes
+ * (`db.getBuffer('k')`). `db.call('CMD', ...args)` sends anything.
+ */
+
+export { ReplyError };
+
+function toReply(r: Reply, buffers: boolean): Value {
+  const v = decodeReply(r, buffers);
+  if (v instanceof ReplyError) throw v;
+  return v as Value;
+}
+
+export class Pipeline {
+  private readonly batch: string[][] = [];
+  private readonly buffers: boolean[] = [];
+  constructor(private readonly transport: Transport) {}
+
+  call(command: string, ...args: Arg[]): this {
+    this.batch.push([command, ...args.map(encodeArg)]);
+    this.buffers.push(false);
+    return this;
+  }
+
+  get length(): number { return this.batch.length; }
+
+  /** Sends every queued command as one batch; resolves to [error, value] pairs in order. */
+  async exec(): Promise<[ReplyError | null, Value][]> {
+    const replies = await this.transport.sendBatch(this.batch.splice(0));
+    const buffers = this.buffers.splice(0);
+    return replies.map((r, i) => {
+      const v = decodeReply(r, buffers[i]!);
+      return v instanceof ReplyError ? [v, null] : [null, v as Value];
+    });
+  }
+}
+
+export class NodisClient {
+  /** Synchronous calls (memory and thread transports): `db.sync.incr('n')` returns the value. */
+  readonly sync: SyncCommands & { call(command: string, ...args: Arg[]): Value };
+
+  constructor(readonly transport: Transport) {
+    const send = transport.sendSync?.bind(transport);
+    const syncCall = (command: string, buffers: boolean, args: Arg[]): Value => {
+      if (!send) throw new Error(`nodis: the ${transport.kind} transport has no synchronous calls; use the async methods`);
+      return toReply(send([command, ...args.map(encodeArg)]), buffers);
+    };
+    const sync: Record<string, unknown> = { call: (command: string, ...args: Arg[]) => syncCall(command, false, args) };
+    for (const name of COMMAND_NAMES) {
+      sync[name] = (...args: Arg[]) => syncCall(name, false, args);
+      sync[`${name}Buffer`] = (...args: Arg[]) => syncCall(name, true, args);
+    }
+    this.sync = sync as unknown as NodisClient['sync'];
+  }
+
+  /** Sends any command; resolves to its decoded reply, rejects with ReplyError on an error reply. */
+  async call(command: string, ...args: Arg[]): Promise<Value> {
+    return toReply(await this.transport.send([command, ...args.map(encodeArg)]), false);
+  }
+
+  /** Like call, with bulk strings as Buffers. */
+  async callBuffer(command: string, ...args: Arg[]): Promise<Value> {
+    return toReply(await this.transport.send([command, ...args.map(encodeArg)]), true);
+  }
+
+  /** Queues commands to send as one batch: `await db.pipeline().call('INCR', 'a').call('GET', 'b').exec()`. */
+  pipeline(): Pipeline { return new Pipeline(this.transport); }
+
+  close(): Promise<void> { return this.transport.close(); }
+  [Symbol.asyncDispose](): Promise<void> { return this.close(); }
+}
+
+/** Method names: each top-level command by its lower-case name. */
+const COMMAND_NAMES: string[] = commandSpecs
+  .map((s) => s.name.toLowerCase())
+  .filter((n) => /^[a-z][a-z0-9_]*$/.test(n) && !(n in NodisClient.prototype));
+
+for (const name of COMMAND_NAMES) {
+  Object.defineProperty(NodisClient.prototype, name, {
+    value: function (this: NodisClient, ...args: Arg[]) { return this.call(name, ...args); },
+    writable: true, configurable: true,
+  });
+  Object.defineProperty(NodisClient.prototype, `${name}Buffer`, {
+    value: function (this: NodisClient, ...args: Arg[]) { return this.callBuffer(name, ...args); },
+    writable: true, configurable: true,
+  });
+}
+
+export type Nodis = NodisClient & Commands;

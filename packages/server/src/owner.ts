@@ -1,0 +1,107 @@
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Engine } from '@nodis/engine';
+import { RespListener } from './listen.js';
+import { createLogger, type Logger } from './log.js';
+
+/**
+ * The owner: the worker thread that holds the engine and serves every client. Started by
+ * startServer() (index.ts); talks to its parent with a few plain messages:
+ *   parent → owner: { type: 'shutdown' }
+ *   owner → parent: { type: 'ready', port, unixsocket } | { type: 'error', message } | { type: 'closed' }
+ */
+
+export interface OwnerOptions {
+  /** CONFIG name → value (port, bind, unixsocket, dir, requirepass, ...). */
+  config: Record<string, string>;
+  configFile?: string;
+  /** Log level threshold or 'nothing'. */
+  logLevel?: string;
+}
+
+export type OwnerMessage =
+  | { type: 'ready'; port: number; unixsocket: string }
+  | { type: 'error'; message: string }
+  | { type: 'closed' };
+
+export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) => void): Promise<() => Promise<void>> {
+  const log: Logger = createLogger(options.config.loglevel ?? options.logLevel ?? 'notice');
+  let closing: Promise<void> | undefined;
+  let listener: RespListener;
+  let cron: NodeJS.Timeout | undefined;
+
+  const shutdown = (): Promise<void> => {
+    closing ??= (async () => {
+      log('warning', 'User requested shutdown...');
+      if (cron) clearInterval(cron);
+      await listener.close();
+      log('warning', 'nodis is now ready to exit, bye bye...');
+      post({ type: 'closed' });
+    })();
+    return closing;
+  };
+
+  const engine: Engine = new Engine({
+    config: options.config,
+    hooks: {
+      shutdown: () => { void shutdown(); },
+      info: (): Record<string, Record<string, string | number>> => ({
+        server: {
+          process_id: process.pid,
+          tcp_port: Number(engine.config.get('port')),
+          executable: process.argv[1] ?? '',
+          config_file: options.configFile ?? '',
+        },
+      }),
+    },
+  });
+  listener = new RespListener(engine, log);
+
+  const dir = path.resolve(engine.config.get('dir'));
+  mkdirSync(dir, { recursive: true });
+
+  const requestedPort = Number(engine.config.get('port'));
+  let port = 0;
+  if (requestedPort !== 0 || options.config.port === '0') {
+    const binds = engine.config.get('bind').split(/\s+/).filter(Boolean);
+    for (const host of binds) port = await listener.listenTcp(host, port || requestedPort);
+    // Report the real port (an ephemeral `--port 0` in tests) through CONFIG GET port.
+    engine.config.set('port', String(port), true);
+  }
+  let unixsocket = engine.config.get('unixsocket');
+  if (unixsocket !== '') {
+    unixsocket = path.resolve(dir, unixsocket);
+    await listener.listenUnix(unixsocket, parseInt(engine.config.get('unixsocketperm'), 8) || 0);
+  }
+
+  const hz = () => Math.max(1, engine.config.getNumber('hz'));
+  const tick = () => {
+    engine.cron();
+    listener.closeIdle(engine.time, engine.config.getNumber('timeout'));
+  };
+  cron = setInterval(tick, 1000 / hz());
+  engine.config.onChange('hz', () => {
+    if (cron) clearInterval(cron);
+    cron = setInterval(tick, 1000 / hz());
+  });
+
+  log('notice', `Ready to accept connections${port ? ` tcp ${engine.config.get('bind')}:${port}` : ''}${unixsocket ? ` unix ${unixsocket}` : ''}`);
+  post({ type: 'ready', port, unixsocket });
+  return shutdown;
+}
+
+if (!isMainThread && parentPort && (workerData as { nodisOwner?: boolean } | undefined)?.nodisOwner) {
+  const port = parentPort;
+  const options = (workerData as { options: OwnerOptions }).options;
+  runOwner(options, (m) => port.postMessage(m)).then(
+    (shutdown) => {
+      port.on('message', (m: { type?: string }) => {
+        if (m.type === 'shutdown') void shutdown();
+      });
+    },
+    (e: unknown) => {
+      port.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+    },
+  );
+}

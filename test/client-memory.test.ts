@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { connect, createMemoryStore, ReplyError } from '@nodis/client';
+
+/** The client API over the memory transport: typed methods, encodings, errors, pipelines. */
+describe('client, memory transport', () => {
+  it('runs commands through methods derived from the specs', async () => {
+    const db = await connect();
+    expect(await db.set('tibs:pyconuk', 'SomeValue')).toBe('OK');
+    expect(await db.get('tibs:pyconuk')).toBe('SomeValue');
+    expect(await db.incr('counter')).toBe(1);
+    expect(await db.incrby('counter', 41)).toBe(42);
+    expect(await db.get('missing')).toBeNull();
+    expect(await db.mget('tibs:pyconuk', 'missing')).toEqual(['SomeValue', null]);
+    await db.close();
+  });
+
+  it('round-trips UTF-8 strings and raw bytes', async () => {
+    const db = await connect();
+    await db.set('ключ', 'значение ✓');
+    expect(await db.get('ключ')).toBe('значение ✓');
+    expect(await db.strlen('ключ')).toBe(Buffer.byteLength('значение ✓'));
+    const bytes = Buffer.from([0, 255, 13, 10, 128]);
+    await db.set('bytes', bytes);
+    expect(await db.getBuffer('bytes')).toEqual(bytes);
+  });
+
+  it('rejects with ReplyError carrying Redis\'s message', async () => {
+    const db = await connect();
+    await db.set('s', 'abc');
+    const err = await db.incr('s').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReplyError);
+    expect((err as ReplyError).message).toBe('ERR value is not an integer or out of range');
+    await expect(db.call('NOSUCH')).rejects.toThrow("ERR unknown command 'NOSUCH', with args beginning with: ");
+  });
+
+  it('offers synchronous calls', async () => {
+    const db = await connect();
+    expect(db.sync.incr('n')).toBe(1);
+    expect(db.sync.incr('n')).toBe(2);
+    expect(() => db.sync.incr('n', 'extra')).toThrow("ERR wrong number of arguments for 'incr' command");
+  });
+
+  it('sends a pipeline as one batch and reports errors per command', async () => {
+    const db = await connect();
+    const results = await db.pipeline().call('SET', 'a', '1').call('INCR', 'a').call('INCR', 'nope', 'x').call('GET', 'a').exec();
+    expect(results[0]).toEqual([null, 'OK']);
+    expect(results[1]).toEqual([null, 2]);
+    expect(results[2]![0]).toBeInstanceOf(ReplyError);
+    expect(results[3]).toEqual([null, '2']);
+  });
+
+  it('shares one store between clients, and an injected clock drives expiry', async () => {
+    let now = 1_000_000;
+    const store = createMemoryStore({ clock: () => now });
+    const a = await connect({ store });
+    const b = await connect({ store });
+    await a.set('k', 'v', 'PX', 100);
+    expect(await b.get('k')).toBe('v');
+    now += 101;
+    expect(await b.get('k')).toBeNull();
+  });
+
+  it('returns RESP3 maps as objects after HELLO 3', async () => {
+    const db = await connect();
+    const hello = (await db.hello('3')) as Record<string, unknown>;
+    expect(hello.server).toBe('redis');
+    expect(hello.proto).toBe(3);
+  });
+
+  it('supports await using / Symbol.asyncDispose', async () => {
+    const db = await connect();
+    await db[Symbol.asyncDispose]();
+    await expect(db.get('x')).rejects.toThrow('closed');
+  });
+});
