@@ -45,6 +45,11 @@ export class Client {
   /** CLIENT NO-EVICT ON: exempt from client eviction (CLIENT LIST flag `e`). */
   noEvict = false;
   readonly closeHook: (() => void) | undefined;
+  /**
+   * Set by the host: called when a reply was written for this client outside its own command
+   * (a blocked client served by another client's push, or timed out), so the host flushes it.
+   */
+  onDeferredReply: (() => void) | undefined;
 
   constructor(readonly engine: Engine, id: number, options: ClientOptions) {
     this.id = id;
@@ -61,6 +66,9 @@ export class Client {
   }
 
   get protocol(): 2 | 3 { return this.reply.protocol; }
+
+  /** True while the client waits in a blocking command (its next commands must wait too). */
+  get blocked(): boolean { return this.engine.blocking.isBlocked(this); }
 
   /**
    * RESET: the state of a fresh connection (db 0, RESP2, no name, authenticated only when no

@@ -1,3 +1,4 @@
+import { BlockingRegistry } from './blocking.js';
 import { Client, type ClientOptions } from './client.js';
 import type { Command } from './command.js';
 import { allCommands } from './commands/index.js';
@@ -15,6 +16,8 @@ import { CommandTable, checkAccess } from './table.js';
 export interface EngineHooks {
   /** SHUTDOWN: the host stops serving and exits. */
   shutdown?(options: { save: boolean | undefined; now: boolean; force: boolean }): void;
+  /** Blocked clients: call engine.expireBlocked() at (or soon after) this time (ms). */
+  wakeAt?(ms: number): void;
   /** Extra INFO sections or fields the host knows (server: tcp_port, process_id ...). */
   info?(): Record<string, Record<string, string | number>>;
   /** CONFIG REWRITE: write the running configuration to the config file; throw Error(reason) on failure. */
@@ -55,6 +58,8 @@ export class Engine implements KeyspaceHost {
   readonly clients = new Map<number, Client>();
   readonly hooks: EngineHooks;
   readonly stats: EngineStats;
+  /** Clients parked in blocking commands, and the keys they wait on. */
+  readonly blocking: BlockingRegistry;
   private nextClientId = 1;
 
   constructor(options: EngineOptions = {}) {
@@ -67,6 +72,7 @@ export class Engine implements KeyspaceHost {
     for (let i = 0; i < databases; i++) this.dbs.push(new Database(i, this));
     this.table = new CommandTable(options.commands ?? allCommands);
     this.hooks = options.hooks ?? {};
+    this.blocking = new BlockingRegistry(() => this.time, (ms) => this.hooks.wakeAt?.(ms));
     this.stats = {
       startTime: this.time, totalConnections: 0, totalCommands: 0, expiredKeys: 0,
       rejectedConnections: 0, keyspaceHits: 0, keyspaceMisses: 0, netInputBytes: 0, netOutputBytes: 0,
@@ -86,6 +92,7 @@ export class Engine implements KeyspaceHost {
   removeClient(client: Client): void {
     if (client.closed) return;
     client.closed = true;
+    this.blocking.cancel(client);
     this.clients.delete(client.id);
   }
 
@@ -103,6 +110,13 @@ export class Engine implements KeyspaceHost {
     client.lastCommand = resolved.fullName;
     this.stats.totalCommands++;
     resolved.command.run!(client, argv);
+    if (this.blocking.hasReady) this.blocking.serveReady();
+  }
+
+  /** Answers blocked clients whose timeout has passed; the host calls it when wakeAt asked. */
+  expireBlocked(): void {
+    this.time = this.clock();
+    this.blocking.expire(this.time);
   }
 
   /** Periodic work, called `hz` times a second by the host: active expiry and the like. */

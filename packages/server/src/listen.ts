@@ -18,6 +18,8 @@ const OUTPUT_SOFT_LIMIT = 1 << 20;
 const UNAUTHENTICATED_QUERY_LIMIT = 1 << 20;
 /** client-query-buffer-limit default: 1 GiB. */
 const QUERY_BUFFER_LIMIT = 1 << 30;
+/** Commands a blocked client may queue behind its blocking command before we close it. */
+const MAX_PENDING_WHILE_BLOCKED = 100_000;
 
 export interface Connection {
   socket: net.Socket;
@@ -94,10 +96,34 @@ export class RespListener {
       if (paused) { paused = false; socket.resume(); }
     });
 
-    const onCommand = (argv: string[]): boolean => {
+    // While the client is blocked (BLPOP ...), its next commands wait in arrival order, as in
+    // Redis; we keep reading so a disconnect is noticed and the wait cancelled.
+    const pending: string[][] = [];
+    const run = (argv: string[]): boolean => {
       engine.execute(client, argv);
       parser.authenticated = client.authenticated;
       return !client.closeAfterReply && !client.closed;
+    };
+    const onCommand = (argv: string[]): boolean => {
+      if (client.blocked || pending.length !== 0) {
+        if (pending.length >= MAX_PENDING_WHILE_BLOCKED) {
+          this.log('warning', `Closing blocked client with too many queued commands: id=${client.id} addr=${client.addr}`);
+          socket.destroy();
+          engine.removeClient(client);
+          return false;
+        }
+        pending.push(argv);
+        return true;
+      }
+      return run(argv);
+    };
+    client.onDeferredReply = () => {
+      while (pending.length !== 0 && !client.blocked && !client.closeAfterReply && !client.closed) run(pending.shift()!);
+      flush();
+      if (client.closeAfterReply && !client.closed) {
+        socket.end();
+        engine.removeClient(client);
+      }
     };
 
     socket.on('data', (chunk: Buffer) => {

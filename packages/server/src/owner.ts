@@ -35,6 +35,7 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
     closing ??= (async () => {
       log('warning', 'User requested shutdown...');
       if (cron) clearInterval(cron);
+      if (wakeTimer) clearTimeout(wakeTimer);
       await listener.close();
       log('warning', 'nodis is now ready to exit, bye bye...');
       post({ type: 'closed' });
@@ -46,6 +47,7 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
     config: options.config,
     hooks: {
       shutdown: () => { void shutdown(); },
+      wakeAt: (ms) => scheduleWake(ms),
       info: (): Record<string, Record<string, string | number>> => ({
         server: {
           process_id: process.pid,
@@ -57,6 +59,19 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
     },
   });
   listener = new RespListener(engine, log);
+
+  // One timer for the earliest blocked-client deadline; expireBlocked() re-arms it.
+  let wakeTimer: NodeJS.Timeout | undefined;
+  let wakeTime = 0;
+  function scheduleWake(ms: number): void {
+    if (wakeTimer !== undefined && wakeTime <= ms) return;
+    if (wakeTimer !== undefined) clearTimeout(wakeTimer);
+    wakeTime = ms;
+    wakeTimer = setTimeout(() => {
+      wakeTimer = undefined;
+      engine.expireBlocked();
+    }, Math.max(0, ms - Date.now()));
+  }
 
   const dir = path.resolve(engine.config.get('dir'));
   mkdirSync(dir, { recursive: true });

@@ -4,15 +4,49 @@ import type { Transport } from '../transport.js';
 
 /**
  * The memory transport: an engine in the caller's thread, no worker, no I/O. For unit tests
- * and single-threaded programs; every call runs synchronously, the async API just wraps it.
- * Several clients can share one engine (`createMemoryStore().connect()` twice).
+ * and single-threaded programs. Commands run synchronously; a blocking command (BLPOP) that
+ * finds nothing parks its client, and that client's later commands wait behind it, exactly as
+ * over a socket, until another client of the same store serves it or its timeout passes.
+ * Several clients share one engine (`connect({ store })`).
  */
 export class MemoryStore {
   readonly engine: Engine;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeTime = 0;
+
   constructor(options: EngineOptions = {}) {
-    this.engine = new Engine(options);
+    const hooks = options.hooks ?? {};
+    this.engine = new Engine({
+      ...options,
+      hooks: {
+        ...hooks,
+        wakeAt: (ms) => {
+          hooks.wakeAt?.(ms);
+          this.scheduleWake(ms);
+        },
+      },
+    });
   }
+
   transport(): MemoryTransport { return new MemoryTransport(this.engine); }
+
+  /** One timer for the earliest blocked-client deadline, unref'd so it never keeps a process alive. */
+  private scheduleWake(ms: number): void {
+    if (this.wakeTimer !== undefined && this.wakeTime <= ms) return;
+    if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
+    this.wakeTime = ms;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.engine.expireBlocked();
+    }, Math.max(0, ms - this.engine.clock()));
+    this.wakeTimer.unref();
+  }
+}
+
+interface Pending {
+  argv: string[];
+  resolve: (r: Reply) => void;
+  reject: (e: Error) => void;
 }
 
 export class MemoryTransport implements Transport {
@@ -20,32 +54,56 @@ export class MemoryTransport implements Transport {
   private readonly writer = new CapturingWriter();
   private readonly client: Client;
   private closed = false;
+  /** The command whose reply is deferred (a blocked command), then those queued behind it. */
+  private readonly queue: Pending[] = [];
 
   constructor(private readonly engine: Engine) {
     this.client = engine.createClient({ reply: this.writer, kind: 'memory', addr: 'memory:0', laddr: 'memory:0' });
+    this.client.onDeferredReply = () => this.drain();
   }
 
   sendSync(argv: string[]): Reply {
     if (this.closed) throw new Error('nodis: the connection is closed');
+    if (this.queue.length !== 0) throw new Error('nodis: a blocking command of this client is still waiting; synchronous calls cannot queue behind it');
     this.engine.execute(this.client, argv);
+    if (this.client.blocked) {
+      // Nothing else can run in this thread while we wait: it would wait forever.
+      this.engine.blocking.cancel(this.client);
+      throw new Error('nodis: a blocking command found nothing to serve it; in a synchronous call it would block this thread forever');
+    }
     const reply = this.writer.takeOne();
-    if (this.client.closeAfterReply) this.close();
+    if (this.client.closeAfterReply) void this.close();
     return reply;
   }
 
   send(argv: string[]): Promise<Reply> {
-    try {
-      return Promise.resolve(this.sendSync(argv));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error('nodis: the connection is closed'));
+      this.queue.push({ argv, resolve, reject });
+      if (this.queue.length === 1) this.drain();
+    });
   }
 
-  sendBatch(batch: string[][]): Promise<Reply[]> {
-    try {
-      return Promise.resolve(batch.map((argv) => this.sendSync(argv)));
-    } catch (e) {
-      return Promise.reject(e);
+  async sendBatch(batch: string[][]): Promise<Reply[]> {
+    return Promise.all(batch.map((argv) => this.send(argv)));
+  }
+
+  /** Runs queued commands in order until one blocks; resolves each as its reply appears. */
+  private drain(): void {
+    while (this.queue.length !== 0) {
+      const head = this.queue[0]!;
+      if (this.writer.pending === 0) {
+        if (this.client.blocked) return; // head is waiting for its deferred reply
+        if (this.closed) return;
+        this.engine.execute(this.client, head.argv);
+        if (this.writer.pending === 0) return; // blocked: the reply comes later
+      }
+      this.queue.shift();
+      head.resolve(this.writer.takeOne());
+      if (this.client.closeAfterReply) {
+        void this.close();
+        return;
+      }
     }
   }
 
@@ -53,6 +111,7 @@ export class MemoryTransport implements Transport {
     if (!this.closed) {
       this.closed = true;
       this.engine.removeClient(this.client);
+      for (const p of this.queue.splice(0)) p.reject(new Error('nodis: the connection is closed'));
     }
     return Promise.resolve();
   }
