@@ -18,8 +18,8 @@ const OUTPUT_SOFT_LIMIT = 1 << 20;
 const UNAUTHENTICATED_QUERY_LIMIT = 1 << 20;
 /** client-query-buffer-limit default: 1 GiB. */
 const QUERY_BUFFER_LIMIT = 1 << 30;
-/** Commands a blocked client may queue behind its blocking command before we close it. */
-const MAX_PENDING_WHILE_BLOCKED = 100_000;
+/** Commands a client may queue (behind a blocking command or unread replies) before we close it. */
+const MAX_PENDING = 100_000;
 
 export interface Connection {
   socket: net.Socket;
@@ -81,49 +81,58 @@ export class RespListener {
     this.connections.add(connection);
     parser.authenticated = client.authenticated;
 
-    let paused = false;
+    const close = (graceful: boolean): void => {
+      if (graceful) socket.end();
+      else socket.destroy();
+      engine.removeClient(client);
+    };
     const flush = (): void => {
       if (writer.length === 0) return;
       const bytes = writer.take();
       engine.stats.netOutputBytes += bytes.length;
       socket.write(bytes);
-      if (!paused && socket.writableLength > OUTPUT_SOFT_LIMIT) {
-        paused = true;
-        socket.pause();
-      }
     };
-    socket.on('drain', () => {
-      if (paused) { paused = false; socket.resume(); }
-    });
+    /** Replies not yet handed to the kernel; past the soft limit we stop executing this client's commands. */
+    const overLimit = (): boolean => socket.writableLength + writer.length > OUTPUT_SOFT_LIMIT;
 
-    // While the client is blocked (BLPOP ...), its next commands wait in arrival order, as in
-    // Redis; we keep reading so a disconnect is noticed and the wait cancelled.
+    // Commands parsed but not yet run, in arrival order: those behind a blocking command
+    // (BLPOP: Redis runs nothing else for a blocked client) and those behind replies the client
+    // has not read yet (backpressure per command, not per read event: one read can hold
+    // thousands of pipelined GETs). Reading stops while over the limit, which bounds the queue.
     const pending: string[][] = [];
-    const run = (argv: string[]): boolean => {
+    let readingPaused = false;
+    const run = (argv: string[]): void => {
       engine.execute(client, argv);
       parser.authenticated = client.authenticated;
-      return !client.closeAfterReply && !client.closed;
     };
+    const runnable = (): boolean => !client.blocked && !client.closeAfterReply && !client.closed;
+    /** Runs queued commands while the client is neither blocked nor behind on its replies. */
+    const drainPending = (): void => {
+      while (pending.length !== 0 && runnable()) {
+        if (overLimit()) break;
+        run(pending.shift()!);
+      }
+      flush();
+      if (client.closeAfterReply && !client.closed) return close(true);
+      const hold = overLimit();
+      if (hold && !readingPaused) { readingPaused = true; socket.pause(); }
+      else if (!hold && readingPaused && !client.closed) { readingPaused = false; socket.resume(); }
+    };
+    socket.on('drain', drainPending);
+    client.onDeferredReply = drainPending;
+
     const onCommand = (argv: string[]): boolean => {
-      if (client.blocked || pending.length !== 0) {
-        if (pending.length >= MAX_PENDING_WHILE_BLOCKED) {
-          this.log('warning', `Closing blocked client with too many queued commands: id=${client.id} addr=${client.addr}`);
-          socket.destroy();
-          engine.removeClient(client);
+      if (pending.length !== 0 || client.blocked || overLimit()) {
+        if (pending.length >= MAX_PENDING) {
+          this.log('warning', `Closing client with too many queued commands: id=${client.id} addr=${client.addr}`);
+          close(false);
           return false;
         }
         pending.push(argv);
         return true;
       }
-      return run(argv);
-    };
-    client.onDeferredReply = () => {
-      while (pending.length !== 0 && !client.blocked && !client.closeAfterReply && !client.closed) run(pending.shift()!);
-      flush();
-      if (client.closeAfterReply && !client.closed) {
-        socket.end();
-        engine.removeClient(client);
-      }
+      run(argv);
+      return runnable() || client.blocked;
     };
 
     socket.on('data', (chunk: Buffer) => {
@@ -134,21 +143,15 @@ export class RespListener {
         writer.error(`ERR ${error}`);
         flush();
         this.log('verbose', `Protocol error (${error}) from client: id=${client.id} addr=${client.addr}`);
-        socket.end();
-        engine.removeClient(client);
-        return;
+        return close(true);
       }
-      flush();
-      if (client.closeAfterReply) {
-        socket.end();
-        engine.removeClient(client);
-        return;
-      }
+      if (client.closed) return;
+      drainPending();
+      if (client.closed) return;
       const limit = client.authenticated ? QUERY_BUFFER_LIMIT : UNAUTHENTICATED_QUERY_LIMIT;
       if (parser.buffered > limit) {
         this.log('warning', `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`);
-        socket.destroy();
-        engine.removeClient(client);
+        close(false);
       }
     });
     socket.on('error', () => { /* reset by peer and the like: 'close' follows */ });
@@ -168,6 +171,8 @@ export class RespListener {
   closeIdle(now: number, timeoutSeconds: number): void {
     if (timeoutSeconds <= 0) return;
     for (const c of this.connections) {
+      // Blocked clients have their own timeout (Redis exempts them too).
+      if (c.client.blocked) continue;
       if (now - c.client.lastInteraction > timeoutSeconds * 1000) {
         c.socket.destroy();
         this.engine.removeClient(c.client);
