@@ -1,12 +1,11 @@
-import type { Arg, Value } from './codec.js';
+import type {
+  GeneratedBufferCommands, GeneratedCommands, GeneratedSyncBufferCommands, GeneratedSyncCommands,
+} from './commands.generated.js';
 
 /**
- * The command methods' types. Every top-level command in the engine's specs is a method
- * (see client.ts); this interface names them for the type checker.
- * TODO(client typing): generate per-command parameter names and reply types from the specs.
+ * The command methods' types, generated from the engine's specs at build time
+ * (scripts/gen-client-commands.mjs → commands.generated.ts): every command is a method with
+ * its syntax line and summary as documentation, plus a `…Buffer` twin that returns bytes.
  */
-type Method = (...args: Arg[]) => Promise<Value>;
-type SyncMethod = (...args: Arg[]) => Value;
-
-export type Commands = { [name: string]: Method | unknown } & Record<string, Method>;
-export type SyncCommands = Record<string, SyncMethod>;
+export type Commands = GeneratedCommands & GeneratedBufferCommands;
+export type SyncCommands = GeneratedSyncCommands & GeneratedSyncBufferCommands;

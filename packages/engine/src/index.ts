@@ -10,3 +10,4 @@ export { Database, typeOf, type Value, type CollectionValue, SHARD_COUNT } from 
 export { RawString, type StringValue } from './types/string.js';
 export { allCommands } from './commands/index.js';
 export { createTestEngine, TestClock, type EngineHarness } from './testing.js';
+export { commandSyntax, argumentSyntax } from './syntax.js';

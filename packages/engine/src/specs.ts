@@ -12,4 +12,5 @@ function strip(c: Command): CommandSpecData {
 }
 
 export const commandSpecs: readonly CommandSpecData[] = allCommands.map(strip);
+export { commandSyntax } from './syntax.js';
 export type * from './spec.js';
