@@ -19,12 +19,17 @@ export interface ResolvedCommand {
 export class CommandTable {
   private readonly byName = new Map<string, ResolvedCommand>();
   private readonly subByName = new Map<string, Map<string, ResolvedCommand>>();
+  private readonly aliases = new Map<string, ResolvedCommand>();
 
   constructor(readonly commands: readonly Command[]) {
     for (const c of commands) {
       const name = c.name.toLowerCase();
       if (this.byName.has(name)) throw new Error(`command ${name} is defined twice`);
-      this.byName.set(name, { command: c, fullName: name, flags: new Set(c.flags) });
+      const resolved: ResolvedCommand = { command: c, fullName: name, flags: new Set(c.flags) };
+      // Clients send names upper-case (redis-cli, redis-benchmark) or lower-case (most
+      // libraries): both forms hit directly, so only mixed case pays for toLowerCase().
+      this.byName.set(name, resolved);
+      this.aliases.set(name.toUpperCase(), resolved);
       if (c.subcommands) {
         const subs = new Map<string, ResolvedCommand>();
         for (const s of c.subcommands) {
@@ -36,7 +41,7 @@ export class CommandTable {
   }
 
   get(name: string): ResolvedCommand | undefined {
-    return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+    return this.byName.get(name) ?? this.aliases.get(name) ?? this.byName.get(name.toLowerCase());
   }
 
   subcommands(name: string): Map<string, ResolvedCommand> | undefined {
