@@ -24,11 +24,12 @@ export interface BlockRequest {
   /** Absolute deadline in ms, or 0 to wait forever. */
   readonly deadline: number;
   /**
-   * Tries to serve the client now (one of its keys may be ready). Writes the reply and returns
-   * true when served; returns false (writing nothing) to keep waiting. Runs with ctx.db set to
-   * the database the client blocked in.
+   * Tries to serve the client now: `key`, one of its keys, may be ready. Writes the reply and
+   * returns true when served; returns false (writing nothing) to keep waiting. Runs with ctx.db
+   * set to the database the client blocked in. Redis 7.0 serves from the key that became
+   * ready (not the first of the client's keys in argument order) when several are ready.
    */
-  tryServe(): boolean;
+  tryServe(key: string): boolean;
   /** Writes the timeout reply (usually a null array). */
   onTimeout(): void;
 }
@@ -104,7 +105,7 @@ export class BlockingRegistry {
           client.db = waiter.db;
           let served = false;
           try {
-            served = waiter.request.tryServe();
+            served = waiter.request.tryServe(key);
           } finally {
             client.db = savedDb;
           }
@@ -150,6 +151,16 @@ export class BlockingRegistry {
     return true;
   }
 
+  /** Unblocks a client with an error reply instead (CLIENT UNBLOCK ... ERROR). */
+  unblockWithError(client: Client, message: string): boolean {
+    const waiter = this.byClient.get(client);
+    if (!waiter) return false;
+    this.remove(waiter);
+    client.reply.error(message);
+    client.onDeferredReply?.();
+    return true;
+  }
+
   private remove(waiter: Waiter): void {
     this.byClient.delete(waiter.client);
     const keys = this.waiting.get(waiter.db);
@@ -162,5 +173,34 @@ export class BlockingRegistry {
       if (list.length === 0) keys.delete(key);
     }
     if (keys.size === 0) this.waiting.delete(waiter.db);
+  }
+}
+
+/**
+ * For hosts: one timer for the earliest blocked-client deadline (engine hook `wakeAt`).
+ * Later deadlines are re-armed by expireBlocked(); the timer is unref'd so it never keeps a
+ * process alive on its own. setTimeout fires at once above 2^31-1 ms, so long waits are
+ * split into steps.
+ */
+export class DeadlineTimer {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private at = 0;
+
+  constructor(private readonly now: () => number, private readonly fire: () => void) {}
+
+  schedule(ms: number): void {
+    if (this.timer !== undefined && this.at <= ms) return;
+    this.cancel();
+    this.at = ms;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.fire();
+    }, Math.min(Math.max(0, ms - this.now()), 2 ** 31 - 1));
+    this.timer.unref?.();
+  }
+
+  cancel(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }

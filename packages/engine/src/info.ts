@@ -158,7 +158,7 @@ function clientsFields(engine: Engine): Fields {
     ['maxclients', engine.config.get('maxclients')],
     ['client_recent_max_input_buffer', 0],
     ['client_recent_max_output_buffer', 0],
-    ['blocked_clients', 0],
+    ['blocked_clients', engine.blocking.blockedCount],
     ['tracking_clients', 0],
     ['clients_in_timeout_table', 0],
   ];
@@ -365,6 +365,7 @@ function keyspaceFields(engine: Engine): Fields {
  */
 export function clientInfoLine(client: Client, now: number): string {
   let flags = '';
+  if (client.blocked) flags += 'b';
   if (client.closeAfterReply) flags += 'c';
   if (client.kind === 'unix') flags += 'U';
   if (client.noEvict) flags += 'e';

@@ -10,8 +10,8 @@ import {
   AUTH_NOT_CONFIGURED, CLIENT_ID_NOT_POSITIVE, CLIENT_NAME_INVALID, COMMAND_HAS_NO_KEYS,
   DB_INDEX_OUT_OF_RANGE, HELLO_NOAUTH, INT_OUT_OF_RANGE, INVALID_CLIENT_ID, INVALID_COMMAND, INVALID_COMMAND_ARGUMENTS,
   INVALID_COMMAND_ARITY, NOPROTO, NOT_INTEGER, NO_CONFIG_FILE, NO_SHUTDOWN_IN_PROGRESS, NO_SUCH_CLIENT,
-  PROTOCOL_NOT_INTEGER, SHUTDOWN_FAILED, SYNTAX, WRONGPASS, configRewriteFailed, configSetFailed,
-  configSetUnknown, helloSyntax, noSuchUser, unknownClientType, wrongArity,
+  PROTOCOL_NOT_INTEGER, SHUTDOWN_FAILED, SYNTAX, UNBLOCKED, UNBLOCK_REASON, WRONGPASS, configRewriteFailed,
+  configSetFailed, configSetUnknown, helloSyntax, noSuchUser, subcommandSyntax, unknownClientType, wrongArity,
 } from '../errors.js';
 import { globMatch } from '../glob.js';
 import { REDIS_COMPAT_VERSION, clientInfoLine, infoText } from '../info.js';
@@ -358,12 +358,44 @@ const clientSubcommands: Command[] = [
       ctx.reply.simple('OK');
     },
   }),
+  // CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
+  defineCommand({
+    name: 'unblock', arity: -3, flags: [...CLIENT_ADMIN_FLAGS], keys: [0, 0, 0], group: 'connection', since: '5.0.0',
+    summary: 'Unblock a client blocked in a blocking command from a different connection',
+    complexity: 'O(log N) where N is the number of client connections',
+    arguments: [
+      { name: 'client-id', type: 'integer' },
+      {
+        name: 'timeout_error', type: 'oneof', optional: true, arguments: [
+          { name: 'timeout', type: 'pure-token', token: 'TIMEOUT' },
+          { name: 'error', type: 'pure-token', token: 'ERROR' },
+        ],
+      },
+    ],
+    run(ctx, argv) {
+      if (argv.length > 4) return ctx.reply.error(subcommandSyntax(argv[1]!, 'client'));
+      // Redis reads the reason before the id.
+      let withError = false;
+      if (argv.length === 4) {
+        const reason = argv[3]!.toUpperCase();
+        if (reason === 'ERROR') withError = true;
+        else if (reason !== 'TIMEOUT') return ctx.reply.error(UNBLOCK_REASON);
+      }
+      const id = parseInt64(argv[2]!);
+      if (id === undefined) return ctx.reply.error(NOT_INTEGER);
+      const target = typeof id === 'number' ? ctx.engine.clients.get(id) : undefined;
+      const blocking = ctx.engine.blocking;
+      const unblocked = target !== undefined
+        && (withError ? blocking.unblockWithError(target, UNBLOCKED) : blocking.unblockWithTimeout(target));
+      ctx.reply.int(unblocked ? 1 : 0);
+    },
+  }),
   // CLIENT HELP
   defineCommand({
     name: 'help', arity: 2, flags: ['loading', 'stale'], keys: [0, 0, 0], group: 'connection', since: '5.0.0',
     summary: 'Show helpful text about the different subcommands', complexity: 'O(1)',
     // Redis's text, less the subcommands nodis does not have (CACHING, GETREDIR, PAUSE, UNPAUSE,
-    // REPLY, UNBLOCK, TRACKING, TRACKINGINFO).
+    // REPLY, TRACKING, TRACKINGINFO).
     run(ctx) {
       writeHelp(ctx, [
         'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -393,6 +425,8 @@ const clientSubcommands: Command[] = [
         '      Return clients of specified type.',
         'SETNAME <name>',
         '    Assign the name <name> to the current connection.',
+        'UNBLOCK <clientid> [TIMEOUT|ERROR]',
+        '    Unblock the specified blocked client.',
         'NO-EVICT (ON|OFF)',
         '    Protect current client connection from eviction.',
         'HELP',

@@ -1,0 +1,810 @@
+import type { Client } from '../client.js';
+import { defineCommand, type Command } from '../command.js';
+import { parseInt64 } from '../args.js';
+import {
+  INDEX_OUT_OF_RANGE, LIST_COUNT_NOT_POSITIVE, LPOS_COUNT_NEGATIVE, LPOS_MAXLEN_NEGATIVE,
+  LPOS_RANK_ZERO, NOT_INTEGER, NO_SUCH_KEY, NUMKEYS_NOT_POSITIVE, SYNTAX, TIMEOUT_NEGATIVE,
+  TIMEOUT_NOT_FLOAT, VALUE_MUST_BE_POSITIVE, WRONGTYPE, wrongArity,
+} from '../errors.js';
+import type { Value } from '../keyspace.js';
+import type { ArgumentSpec, KeySpec } from '../spec.js';
+import { ListValue } from '../types/list.js';
+import { parseLongDouble } from '../types/long-double.js';
+
+/**
+ * The list family: pushes and pops at both ends, access by index and by value, LMOVE and
+ * LMPOP, and the blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) on top of
+ * blocking.ts. The data structure is types/list.ts.
+ *
+ * Error order follows Redis 7.0.15 command by command: where Redis parses arguments before
+ * looking at the key (LRANGE, LTRIM, LREM, LINSERT, LPOS, LPOP with a count, LMOVE), the spec
+ * has no `keyType` and the handler checks the type after parsing; where a missing key answers
+ * before the type of another key is looked at (LMOVE, LMPOP, BLPOP), likewise.
+ *
+ * Every command that adds elements to a list calls `blocking.signal(db, key)` so clients
+ * blocked on that key are served after the command. Commands of other families that create a
+ * list under a key (RENAME, COPY, MOVE, SWAPDB, RESTORE, SORT ... STORE) must signal too.
+ */
+
+// ---------------------------------------------------------------- spec helpers
+
+const KEY: ArgumentSpec = { name: 'key', type: 'key' };
+const ELEMENTS: ArgumentSpec = { name: 'element', type: 'string', multiple: true };
+const TIMEOUT: ArgumentSpec = { name: 'timeout', type: 'double' };
+const leftRight = (name: string): ArgumentSpec => ({
+  name, type: 'oneof', arguments: [
+    { name: 'left', type: 'pure-token', token: 'LEFT' },
+    { name: 'right', type: 'pure-token', token: 'RIGHT' },
+  ],
+});
+const MOVE_ARGUMENTS: ArgumentSpec[] = [
+  { name: 'source', type: 'key' }, { name: 'destination', type: 'key' },
+  leftRight('wherefrom'), leftRight('whereto'),
+];
+const MPOP_ARGUMENTS: ArgumentSpec[] = [
+  { name: 'numkeys', type: 'integer' },
+  { name: 'key', type: 'key', multiple: true },
+  leftRight('where'),
+  { name: 'count', type: 'integer', token: 'COUNT', optional: true },
+];
+
+/** A key spec at argv[index]: `lastKey` relative to it (0: one key, -2: up to the timeout). */
+function keySpec(flags: string[], index = 1, lastKey = 0): KeySpec {
+  return { flags, beginSearch: { index }, findKeys: { lastKey, keyStep: 1, limit: 0 } };
+}
+const POP_KEY_SPEC = keySpec(['RW', 'access', 'delete']);
+const PUSH_KEY_SPEC = keySpec(['RW', 'insert']);
+const MOVE_KEY_SPECS: KeySpec[] = [POP_KEY_SPEC, keySpec(['RW', 'insert'], 2)];
+const numkeysSpec = (index: number): KeySpec => ({
+  flags: ['RW', 'access', 'delete'], beginSearch: { index }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 },
+});
+
+const PUSH_COMPLEXITY = 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.';
+const TIMEOUT_HISTORY: [string, string][] = [['6.0.0', '`timeout` is interpreted as a double instead of an integer.']];
+
+// ---------------------------------------------------------------- helpers
+
+type End = 'head' | 'tail';
+
+function pop(list: ListValue, end: End): string {
+  return (end === 'head' ? list.popHead() : list.popTail())!;
+}
+
+function push(list: ListValue, v: string, end: End): void {
+  if (end === 'head') list.pushHead(v);
+  else list.pushTail(v);
+}
+
+/** After removing elements: an emptied list vanishes, else the key was modified in place. */
+function afterRemoval(ctx: Client, key: string, list: ListValue): void {
+  if (list.length === 0) ctx.db.delete(key);
+  else ctx.db.host.onKeyModified(ctx.db, key);
+}
+
+/** A list for a key whose type the dispatcher has checked (the spec has `keyType: 'list'`). */
+function listAt(ctx: Client, key: string): ListValue | undefined {
+  return ctx.db.lookup(key) as ListValue | undefined;
+}
+
+/** The key's list; undefined when missing; WRONGTYPE (answered here) when it holds another type. */
+function lookupList(ctx: Client, key: string): ListValue | undefined | typeof WRONG {
+  const v: Value | undefined = ctx.db.lookup(key);
+  if (v === undefined || v instanceof ListValue) return v;
+  ctx.reply.error(WRONGTYPE);
+  return WRONG;
+}
+const WRONG = Symbol('wrongtype');
+
+/** An index or count argument as Redis's getLongFromObject reads it; int64s beyond 2^53 stay ordered. */
+function parseLong(arg: string): number | undefined {
+  const v = parseInt64(arg);
+  return v === undefined ? undefined : Number(v);
+}
+
+/** LEFT / RIGHT, case-insensitive (getListPositionFromObjectOrReply). */
+function parseEnd(arg: string): End | undefined {
+  if (arg.length === 4 && arg.toUpperCase() === 'LEFT') return 'head';
+  if (arg.length === 5 && arg.toUpperCase() === 'RIGHT') return 'tail';
+  return undefined;
+}
+
+/**
+ * Redis's getRangeLongFromObjectOrReply(1, LONG_MAX, message): the one message for a
+ * non-integer and for a value below 1 (numkeys, COUNT of LMPOP).
+ */
+function parsePositive(arg: string, message: string): number | string {
+  const v = parseInt64(arg);
+  if (v === undefined || v < 1) return message;
+  return Number(v);
+}
+
+/**
+ * getPositiveLongFromObjectOrReply: one message, by default `value is out of range, must be
+ * positive`, for a non-integer and for a negative value alike.
+ */
+function parseNonNegative(arg: string, message = VALUE_MUST_BE_POSITIVE): number | string {
+  const v = parseInt64(arg);
+  if (v === undefined || v < 0) return message;
+  return Number(v);
+}
+
+// ---------------------------------------------------------------- blocking timeouts
+
+const LLONG_MAX = 2n ** 63n - 1n;
+const TWO_64 = 1n << 64n;
+
+function bitLength(n: bigint): number { return n.toString(2).length; }
+
+/**
+ * A blocking command's timeout in seconds, as Redis 7.0's getTimeoutFromObjectOrReply reads it:
+ * a long double (strtold: decimals, hex, `inf`), times 1000 rounded to the 64-bit significand,
+ * rounded up to whole ms (`ceill`) and cast to long long, where anything beyond the range
+ * becomes LLONG_MIN. So 0.0001 waits 1 ms, -0.0005 and even -0.001 (whose long double product is
+ * just above -1) wait forever like 0, and `inf` or 1e300 are "negative". Returns the absolute
+ * deadline in ms (0 = forever) or the error. A deadline past int64 never fires in Redis
+ * (its timeout table is unsigned): forever too, as is anything beyond a safe integer.
+ */
+export function parseTimeout(arg: string, now: number): number | string {
+  const n = parseInt64(arg);
+  let ms: number;
+  if (n !== undefined) {
+    // Integer seconds, the common case: exact without long double arithmetic.
+    if (n < 0) return TIMEOUT_NEGATIVE;
+    if (typeof n === 'bigint') return BigInt(n) * 1000n > LLONG_MAX ? TIMEOUT_NEGATIVE : 0;
+    ms = n * 1000;
+  } else {
+    const x = parseLongDouble(arg);
+    if (x === undefined) return TIMEOUT_NOT_FLOAT;
+    if (x.kind !== 'finite') return TIMEOUT_NEGATIVE; // (long long) of ±inf is LLONG_MIN
+    if (x.mantissa === 0n) return 0;
+    // x * 1000 = (m * 1000) * 2^e exactly; round to 64 significant bits, ties to even.
+    let m = x.mantissa * 1000n;
+    let e = x.exponent;
+    const excess = bitLength(m) - 64;
+    if (excess > 0) {
+      const s = BigInt(excess);
+      let q = m >> s;
+      const rest = m - (q << s);
+      const half = 1n << (s - 1n);
+      if (rest > half || (rest === half && (q & 1n) === 1n)) q += 1n;
+      if (q === TWO_64) { q >>= 1n; e += 1; }
+      m = q;
+      e += excess;
+    }
+    // ceill, then the cast: the integer part, rounded away from zero only for positive values.
+    let t: bigint;
+    if (e >= 0) {
+      t = m << BigInt(e);
+    } else {
+      const s = BigInt(-e);
+      t = m >> s;
+      if (!x.negative && (t << s) !== m) t += 1n;
+    }
+    if (x.negative) t = -t;
+    if (t < 0n || t > LLONG_MAX) return TIMEOUT_NEGATIVE;
+    if (t > BigInt(Number.MAX_SAFE_INTEGER)) return 0;
+    ms = Number(t);
+  }
+  if (ms === 0) return 0;
+  const deadline = now + ms;
+  return deadline > Number.MAX_SAFE_INTEGER ? 0 : deadline;
+}
+
+/**
+ * Whether the client may block. TODO(MULTI): inside a transaction (CLIENT_DENY_BLOCKING in
+ * Redis; scripts too) a blocking command that finds nothing must not block: it answers as if
+ * its timeout had expired at once — BLPOP, BRPOP and BLMPOP a null array, BLMOVE and
+ * BRPOPLPUSH a null bulk string. Return false here when the client is in MULTI.
+ */
+function mayBlock(_ctx: Client): boolean {
+  return true;
+}
+
+// ---------------------------------------------------------------- push
+
+function pushGeneric(ctx: Client, argv: string[], end: End, onlyExisting: boolean): void {
+  const key = argv[1]!;
+  let list = listAt(ctx, key);
+  if (list === undefined) {
+    if (onlyExisting) return ctx.reply.int(0);
+    list = new ListValue();
+    for (let i = 2; i < argv.length; i++) push(list, argv[i]!, end);
+    ctx.db.set(key, list);
+  } else {
+    for (let i = 2; i < argv.length; i++) push(list, argv[i]!, end);
+    ctx.db.host.onKeyModified(ctx.db, key);
+  }
+  ctx.engine.blocking.signal(ctx.db, key);
+  ctx.reply.int(list.length);
+}
+
+// LPUSH key element [element ...]
+export const lpush = defineCommand({
+  name: 'lpush', arity: -3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1],
+  group: 'list', since: '1.0.0', summary: 'Prepend one or multiple elements to a list',
+  complexity: PUSH_COMPLEXITY, history: [['2.4.0', 'Accepts multiple `element` arguments.']],
+  keyType: 'list', keySpecs: [PUSH_KEY_SPEC], arguments: [KEY, ELEMENTS],
+  reply: 'integer: the length of the list after the push',
+  run(ctx, argv) { pushGeneric(ctx, argv, 'head', false); },
+});
+
+// RPUSH key element [element ...]
+export const rpush = defineCommand({
+  name: 'rpush', arity: -3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1],
+  group: 'list', since: '1.0.0', summary: 'Append one or multiple elements to a list',
+  complexity: PUSH_COMPLEXITY, history: [['2.4.0', 'Accepts multiple `element` arguments.']],
+  keyType: 'list', keySpecs: [PUSH_KEY_SPEC], arguments: [KEY, ELEMENTS],
+  reply: 'integer: the length of the list after the push',
+  run(ctx, argv) { pushGeneric(ctx, argv, 'tail', false); },
+});
+
+// LPUSHX key element [element ...]
+export const lpushx = defineCommand({
+  name: 'lpushx', arity: -3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1],
+  group: 'list', since: '2.2.0', summary: 'Prepend an element to a list, only if the list exists',
+  complexity: PUSH_COMPLEXITY, history: [['4.0.0', 'Accepts multiple `element` arguments.']],
+  keyType: 'list', keySpecs: [PUSH_KEY_SPEC], arguments: [KEY, ELEMENTS],
+  reply: 'integer: the length of the list after the push, 0 when the key does not exist',
+  run(ctx, argv) { pushGeneric(ctx, argv, 'head', true); },
+});
+
+// RPUSHX key element [element ...]
+export const rpushx = defineCommand({
+  name: 'rpushx', arity: -3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1],
+  group: 'list', since: '2.2.0', summary: 'Append an element to a list, only if the list exists',
+  complexity: PUSH_COMPLEXITY, history: [['4.0.0', 'Accepts multiple `element` arguments.']],
+  keyType: 'list', keySpecs: [PUSH_KEY_SPEC], arguments: [KEY, ELEMENTS],
+  reply: 'integer: the length of the list after the push, 0 when the key does not exist',
+  run(ctx, argv) { pushGeneric(ctx, argv, 'tail', true); },
+});
+
+// ---------------------------------------------------------------- pop
+
+function popGeneric(ctx: Client, argv: string[], end: End): void {
+  if (argv.length > 3) return ctx.reply.error(wrongArity(argv[0]!.toLowerCase()));
+  const hasCount = argv.length === 3;
+  let count = 0;
+  if (hasCount) {
+    const c = parseNonNegative(argv[2]!);
+    if (typeof c === 'string') return ctx.reply.error(c);
+    count = c;
+  }
+  const key = argv[1]!;
+  const list = lookupList(ctx, key);
+  if (list === WRONG) return;
+  if (list === undefined) return hasCount ? ctx.reply.nullArray() : ctx.reply.null();
+  if (!hasCount) {
+    ctx.reply.bulk(pop(list, end));
+  } else {
+    const n = Math.min(count, list.length);
+    ctx.reply.array(n);
+    for (let i = 0; i < n; i++) ctx.reply.bulk(pop(list, end));
+    if (n === 0) return;
+  }
+  afterRemoval(ctx, key, list);
+}
+
+// LPOP key [count]
+export const lpop = defineCommand({
+  name: 'lpop', arity: -2, flags: ['write', 'fast'], keys: [1, 1, 1],
+  group: 'list', since: '1.0.0', summary: 'Remove and get the first elements in a list',
+  complexity: 'O(N) where N is the number of elements returned', history: [['6.2.0', 'Added the `count` argument.']],
+  keySpecs: [POP_KEY_SPEC], arguments: [KEY, { name: 'count', type: 'integer', since: '6.2.0', optional: true }],
+  reply: 'bulk string or nil; with count: array, or a null array when the key does not exist',
+  run(ctx, argv) { popGeneric(ctx, argv, 'head'); },
+});
+
+// RPOP key [count]
+export const rpop = defineCommand({
+  name: 'rpop', arity: -2, flags: ['write', 'fast'], keys: [1, 1, 1],
+  group: 'list', since: '1.0.0', summary: 'Remove and get the last elements in a list',
+  complexity: 'O(N) where N is the number of elements returned', history: [['6.2.0', 'Added the `count` argument.']],
+  keySpecs: [POP_KEY_SPEC], arguments: [KEY, { name: 'count', type: 'integer', since: '6.2.0', optional: true }],
+  reply: 'bulk string or nil; with count: array, or a null array when the key does not exist',
+  run(ctx, argv) { popGeneric(ctx, argv, 'tail'); },
+});
+
+// ---------------------------------------------------------------- by index
+
+// LLEN key
+export const llen = defineCommand({
+  name: 'llen', arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1],
+  group: 'list', since: '1.0.0', summary: 'Get the length of a list', complexity: 'O(1)',
+  keyType: 'list', keySpecs: [keySpec(['RO'])], arguments: [KEY],
+  reply: 'integer',
+  run(ctx, argv) { ctx.reply.int(listAt(ctx, argv[1]!)?.length ?? 0); },
+});
+
+/** A Redis list index (negative counts from the tail) as a position, possibly out of range. */
+function position(list: ListValue, index: number): number {
+  return index < 0 ? list.length + index : index;
+}
+
+// LINDEX key index
+export const lindex = defineCommand({
+  name: 'lindex', arity: 3, flags: ['readonly'], keys: [1, 1, 1],
+  group: 'list', since: '1.0.0', summary: 'Get an element from a list by its index',
+  complexity: 'O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).',
+  keyType: 'list', keySpecs: [keySpec(['RO', 'access'])],
+  arguments: [KEY, { name: 'index', type: 'integer' }],
+  reply: 'bulk string, or nil when the index is out of range',
+  run(ctx, argv) {
+    // Redis looks the key up before parsing the index: a missing key answers nil either way.
+    const list = listAt(ctx, argv[1]!);
+    if (list === undefined) return ctx.reply.null();
+    const index = parseLong(argv[2]!);
+    if (index === undefined) return ctx.reply.error(NOT_INTEGER);
+    const v = list.at(position(list, index));
+    if (v === undefined) ctx.reply.null();
+    else ctx.reply.bulk(v);
+  },
+});
+
+// LSET key index element
+export const lset = defineCommand({
+  name: 'lset', arity: 4, flags: ['write', 'denyoom'], keys: [1, 1, 1],
+  group: 'list', since: '1.0.0', summary: 'Set the value of an element in a list by its index',
+  complexity: 'O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).',
+  keyType: 'list', keySpecs: [keySpec(['RW', 'update'])],
+  arguments: [KEY, { name: 'index', type: 'integer' }, { name: 'element', type: 'string' }],
+  reply: 'simple string OK',
+  run(ctx, argv) {
+    const key = argv[1]!;
+    const list = listAt(ctx, key);
+    if (list === undefined) return ctx.reply.error(NO_SUCH_KEY);
+    const index = parseLong(argv[2]!);
+    if (index === undefined) return ctx.reply.error(NOT_INTEGER);
+    if (!list.set(position(list, index), argv[3]!)) return ctx.reply.error(INDEX_OUT_OF_RANGE);
+    ctx.db.host.onKeyModified(ctx.db, key);
+    ctx.reply.simple('OK');
+  },
+});
+
+/**
+ * LRANGE's and LTRIM's start/stop as Redis resolves them: negatives from the tail, start
+ * clamped at 0, stop at the last element; undefined when the range is empty.
+ */
+function resolveRange(length: number, start: number, stop: number): [number, number] | undefined {
+  if (start < 0) start += length;
+  if (stop < 0) stop += length;
+  if (start < 0) start = 0;
+  if (start > stop || start >= length) return undefined;
+  if (stop >= length) stop = length - 1;
+  return [start, stop];
+}
+
+// LRANGE key start stop
+export const lrange = defineCommand({
+  name: 'lrange', arity: 4, flags: ['readonly'], keys: [1, 1, 1],
+  group: 'list', since: '1.0.0', summary: 'Get a range of elements from a list',
+  complexity: 'O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.',
+  keySpecs: [keySpec(['RO', 'access'])],
+  arguments: [KEY, { name: 'start', type: 'integer' }, { name: 'stop', type: 'integer' }],
+  reply: 'array of bulk strings',
+  run(ctx, argv) {
+    const start = parseLong(argv[2]!);
+    const stop = parseLong(argv[3]!);
+    if (start === undefined || stop === undefined) return ctx.reply.error(NOT_INTEGER);
+    const list = lookupList(ctx, argv[1]!);
+    if (list === WRONG) return;
+    const range = list === undefined ? undefined : resolveRange(list.length, start, stop);
+    if (range === undefined) return ctx.reply.array(0);
+    const reply = ctx.reply;
+    reply.array(range[1] - range[0] + 1);
+    list!.forEachInRange(range[0], range[1], (v) => reply.bulk(v));
+  },
+});
+
+// LTRIM key start stop
+export const ltrim = defineCommand({
+  name: 'ltrim', arity: 4, flags: ['write'], keys: [1, 1, 1],
+  group: 'list', since: '1.0.0', summary: 'Trim a list to the specified range',
+  complexity: 'O(N) where N is the number of elements to be removed by the operation.',
+  keySpecs: [keySpec(['RW', 'delete'])],
+  arguments: [KEY, { name: 'start', type: 'integer' }, { name: 'stop', type: 'integer' }],
+  reply: 'simple string OK',
+  run(ctx, argv) {
+    const start = parseLong(argv[2]!);
+    const stop = parseLong(argv[3]!);
+    if (start === undefined || stop === undefined) return ctx.reply.error(NOT_INTEGER);
+    const key = argv[1]!;
+    const list = lookupList(ctx, key);
+    if (list === WRONG) return;
+    if (list !== undefined) {
+      const range = resolveRange(list.length, start, stop);
+      if (range === undefined) list.removeHead(list.length);
+      else list.trim(range[0], range[1]);
+      afterRemoval(ctx, key, list);
+    }
+    ctx.reply.simple('OK');
+  },
+});
+
+// ---------------------------------------------------------------- by value
+
+// LINSERT key BEFORE | AFTER pivot element
+export const linsert = defineCommand({
+  name: 'linsert', arity: 5, flags: ['write', 'denyoom'], keys: [1, 1, 1],
+  group: 'list', since: '2.2.0', summary: 'Insert an element before or after another element in a list',
+  complexity: 'O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).',
+  keySpecs: [PUSH_KEY_SPEC],
+  arguments: [
+    KEY,
+    {
+      name: 'where', type: 'oneof', arguments: [
+        { name: 'before', type: 'pure-token', token: 'BEFORE' },
+        { name: 'after', type: 'pure-token', token: 'AFTER' },
+      ],
+    },
+    { name: 'pivot', type: 'string' },
+    { name: 'element', type: 'string' },
+  ],
+  reply: 'integer: the list length after the insert, -1 when the pivot was not found, 0 when the key does not exist',
+  run(ctx, argv) {
+    const where = argv[2]!.toUpperCase();
+    if (where !== 'BEFORE' && where !== 'AFTER') return ctx.reply.error(SYNTAX);
+    const key = argv[1]!;
+    const list = lookupList(ctx, key);
+    if (list === WRONG) return;
+    if (list === undefined) return ctx.reply.int(0);
+    const at = list.indexOf(argv[3]!);
+    if (at === -1) return ctx.reply.int(-1);
+    list.insert(where === 'AFTER' ? at + 1 : at, argv[4]!);
+    ctx.db.host.onKeyModified(ctx.db, key);
+    ctx.engine.blocking.signal(ctx.db, key);
+    ctx.reply.int(list.length);
+  },
+});
+
+// LREM key count element
+export const lrem = defineCommand({
+  name: 'lrem', arity: 4, flags: ['write'], keys: [1, 1, 1],
+  group: 'list', since: '1.0.0', summary: 'Remove elements from a list',
+  complexity: 'O(N+M) where N is the length of the list and M is the number of elements removed.',
+  keySpecs: [keySpec(['RW', 'delete'])],
+  arguments: [KEY, { name: 'count', type: 'integer' }, { name: 'element', type: 'string' }],
+  reply: 'integer: the number of elements removed',
+  run(ctx, argv) {
+    const count = parseLong(argv[2]!);
+    if (count === undefined) return ctx.reply.error(NOT_INTEGER);
+    const key = argv[1]!;
+    const list = lookupList(ctx, key);
+    if (list === WRONG) return;
+    if (list === undefined) return ctx.reply.int(0);
+    const removed = list.removeValue(argv[3]!, count === 0 ? Infinity : Math.abs(count), count < 0);
+    if (removed !== 0) afterRemoval(ctx, key, list);
+    ctx.reply.int(removed);
+  },
+});
+
+const LONG_MIN = -(2n ** 63n);
+
+// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
+export const lpos = defineCommand({
+  name: 'lpos', arity: -3, flags: ['readonly'], keys: [1, 1, 1],
+  group: 'list', since: '6.0.6', summary: 'Return the index of matching elements on a list',
+  complexity: 'O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.',
+  keySpecs: [keySpec(['RO', 'access'])],
+  arguments: [
+    KEY, { name: 'element', type: 'string' },
+    { name: 'rank', type: 'integer', token: 'RANK', optional: true },
+    { name: 'num-matches', type: 'integer', token: 'COUNT', optional: true },
+    { name: 'len', type: 'integer', token: 'MAXLEN', optional: true },
+  ],
+  reply: 'integer or nil; with COUNT: array of integers',
+  run(ctx, argv) {
+    let rank = 1;
+    let count = -1; // -1: no COUNT option
+    let maxlen = 0;
+    let unbounded = false;
+    for (let j = 3; j < argv.length; j++) {
+      const opt = argv[j]!.toUpperCase();
+      const hasValue = j + 1 < argv.length;
+      if (opt === 'RANK' && hasValue) {
+        const r = parseInt64(argv[++j]!);
+        if (r === undefined) return ctx.reply.error(NOT_INTEGER);
+        if (r === 0) return ctx.reply.error(LPOS_RANK_ZERO);
+        // LONG_MIN exactly (as a double, -LONG_MAX would round to the same value).
+        unbounded = r === LONG_MIN;
+        rank = Number(r);
+      } else if (opt === 'COUNT' && hasValue) {
+        const c = parseNonNegative(argv[++j]!, LPOS_COUNT_NEGATIVE);
+        if (typeof c === 'string') return ctx.reply.error(c);
+        count = c;
+      } else if (opt === 'MAXLEN' && hasValue) {
+        const m = parseNonNegative(argv[++j]!, LPOS_MAXLEN_NEGATIVE);
+        if (typeof m === 'string') return ctx.reply.error(m);
+        maxlen = m;
+      } else {
+        return ctx.reply.error(SYNTAX);
+      }
+    }
+    const list = lookupList(ctx, argv[1]!);
+    if (list === WRONG) return;
+    if (list === undefined) return count !== -1 ? ctx.reply.array(0) : ctx.reply.null();
+    // A negative rank searches from the tail. Redis negates a long: LONG_MIN stays negative, so
+    // every match qualifies and COUNT's stop test (which overflows) never fires.
+    const fromTail = rank < 0;
+    if (fromTail) rank = -rank;
+    const element = argv[2]!;
+    const found: number[] = [];
+    let matches = 0;
+    let scanned = 0;
+    list.scan(fromTail, (v, index) => {
+      if (maxlen !== 0 && scanned >= maxlen) return false;
+      scanned++;
+      if (v !== element) return true;
+      matches++;
+      if (!unbounded && matches < rank) return true;
+      found.push(index);
+      if (count === -1) return false;
+      return unbounded || count === 0 || matches - rank + 1 < count;
+    });
+    if (count !== -1) {
+      ctx.reply.array(found.length);
+      for (const i of found) ctx.reply.int(i);
+    } else if (found.length !== 0) {
+      ctx.reply.int(found[0]!);
+    } else {
+      ctx.reply.null();
+    }
+  },
+});
+
+// ---------------------------------------------------------------- LMOVE
+
+/**
+ * Moves one element from the (non-empty) source list to the destination, as Redis's
+ * lmoveGenericCommand: a destination of another type answers WRONGTYPE and moves nothing.
+ * Source and destination may be the same list (a rotation).
+ */
+function moveElement(ctx: Client, source: string, destination: string, from: ListValue, whereFrom: End, whereTo: End): void {
+  const existing = ctx.db.lookup(destination);
+  if (existing !== undefined && !(existing instanceof ListValue)) return ctx.reply.error(WRONGTYPE);
+  const v = pop(from, whereFrom);
+  if (existing === undefined) {
+    const created = new ListValue();
+    created.pushTail(v);
+    ctx.db.set(destination, created);
+  } else {
+    push(existing, v, whereTo);
+    ctx.db.host.onKeyModified(ctx.db, destination);
+  }
+  afterRemoval(ctx, source, from);
+  ctx.engine.blocking.signal(ctx.db, destination);
+  ctx.reply.bulk(v);
+}
+
+function lmoveGeneric(ctx: Client, source: string, destination: string, whereFrom: End, whereTo: End): void {
+  const from = lookupList(ctx, source);
+  if (from === WRONG) return;
+  if (from === undefined) return ctx.reply.null();
+  moveElement(ctx, source, destination, from, whereFrom, whereTo);
+}
+
+// LMOVE source destination LEFT | RIGHT LEFT | RIGHT
+export const lmove = defineCommand({
+  name: 'lmove', arity: 5, flags: ['write', 'denyoom'], keys: [1, 2, 1],
+  group: 'list', since: '6.2.0', summary: 'Pop an element from a list, push it to another list and return it',
+  complexity: 'O(1)', keySpecs: MOVE_KEY_SPECS, arguments: MOVE_ARGUMENTS,
+  reply: 'bulk string: the element moved, or nil when the source does not exist',
+  run(ctx, argv) {
+    const whereFrom = parseEnd(argv[3]!);
+    const whereTo = parseEnd(argv[4]!);
+    if (whereFrom === undefined || whereTo === undefined) return ctx.reply.error(SYNTAX);
+    lmoveGeneric(ctx, argv[1]!, argv[2]!, whereFrom, whereTo);
+  },
+});
+
+// RPOPLPUSH source destination
+export const rpoplpush = defineCommand({
+  name: 'rpoplpush', arity: 3, flags: ['write', 'denyoom'], keys: [1, 2, 1],
+  group: 'list', since: '1.2.0', summary: 'Remove the last element in a list, prepend it to another list and return it',
+  complexity: 'O(1)', deprecatedSince: '6.2.0', replacedBy: '`LMOVE` with the `RIGHT` and `LEFT` arguments',
+  keySpecs: MOVE_KEY_SPECS, arguments: [{ name: 'source', type: 'key' }, { name: 'destination', type: 'key' }],
+  reply: 'bulk string: the element moved, or nil when the source does not exist',
+  run(ctx, argv) { lmoveGeneric(ctx, argv[1]!, argv[2]!, 'tail', 'head'); },
+});
+
+// ---------------------------------------------------------------- LMPOP
+
+interface MpopArgs { keys: string[]; end: End; count: number }
+
+/** LMPOP's and BLMPOP's `numkeys key [key ...] LEFT|RIGHT [COUNT count]` from argv[at]. */
+function parseMpop(argv: string[], at: number): MpopArgs | string {
+  const numkeys = parsePositive(argv[at]!, NUMKEYS_NOT_POSITIVE);
+  if (typeof numkeys === 'string') return numkeys;
+  const whereAt = at + numkeys + 1;
+  if (whereAt >= argv.length) return SYNTAX;
+  const end = parseEnd(argv[whereAt]!);
+  if (end === undefined) return SYNTAX;
+  let count = -1;
+  for (let j = whereAt + 1; j < argv.length; j++) {
+    if (count === -1 && argv[j]!.toUpperCase() === 'COUNT' && j + 1 < argv.length) {
+      const c = parsePositive(argv[++j]!, LIST_COUNT_NOT_POSITIVE);
+      if (typeof c === 'string') return c;
+      count = c;
+    } else {
+      return SYNTAX;
+    }
+  }
+  return { keys: argv.slice(at + 1, whereAt), end, count: count === -1 ? 1 : count };
+}
+
+/** [key, [elements]]: up to `count` elements popped from a non-empty list. */
+function replyPoppedRange(ctx: Client, key: string, list: ListValue, end: End, count: number): void {
+  const n = Math.min(count, list.length);
+  ctx.reply.array(2);
+  ctx.reply.bulk(key);
+  ctx.reply.array(n);
+  for (let i = 0; i < n; i++) ctx.reply.bulk(pop(list, end));
+  afterRemoval(ctx, key, list);
+}
+
+/** [key, element] popped from a non-empty list (BLPOP, BRPOP). */
+function replyPoppedOne(ctx: Client, key: string, list: ListValue, end: End): void {
+  ctx.reply.array(2);
+  ctx.reply.bulk(key);
+  ctx.reply.bulk(pop(list, end));
+  afterRemoval(ctx, key, list);
+}
+
+/**
+ * Pops from the first non-empty list among keys, in argument order, and answers; a key of
+ * another type met on the way answers WRONGTYPE. False (nothing answered) when all are empty.
+ * `count` undefined: BLPOP's [key, element]; else LMPOP's [key, [elements]].
+ */
+function popFirstNonEmpty(ctx: Client, keys: readonly string[], end: End, count: number | undefined): boolean {
+  for (const key of keys) {
+    const list = lookupList(ctx, key);
+    if (list === WRONG) return true;
+    if (list === undefined) continue;
+    if (count === undefined) replyPoppedOne(ctx, key, list, end);
+    else replyPoppedRange(ctx, key, list, end, count);
+    return true;
+  }
+  return false;
+}
+
+// LMPOP numkeys key [key ...] LEFT | RIGHT [COUNT count]
+export const lmpop = defineCommand({
+  name: 'lmpop', arity: -4, flags: ['write', 'movablekeys'], keys: [0, 0, 0],
+  group: 'list', since: '7.0.0', summary: 'Pop elements from a list',
+  complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
+  keySpecs: [numkeysSpec(1)], arguments: MPOP_ARGUMENTS,
+  reply: 'array [key, [elements]], or a null array when every list is empty',
+  run(ctx, argv) {
+    const args = parseMpop(argv, 1);
+    if (typeof args === 'string') return ctx.reply.error(args);
+    if (!popFirstNonEmpty(ctx, args.keys, args.end, args.count)) ctx.reply.nullArray();
+  },
+});
+
+// ---------------------------------------------------------------- blocking
+
+/**
+ * BLPOP, BRPOP, BLMPOP: serve at once from the first non-empty key, else block. A client
+ * woken by a key is served from that key (Redis 7.0 serves the key that became ready, not the
+ * first in argument order, when several become ready at once); a key that now holds another
+ * type, or is empty again, leaves it waiting.
+ */
+function blockingPop(ctx: Client, keys: readonly string[], end: End, count: number | undefined, deadline: number): void {
+  if (popFirstNonEmpty(ctx, keys, end, count)) return;
+  if (!mayBlock(ctx)) return ctx.reply.nullArray();
+  ctx.engine.blocking.block(ctx, {
+    keys,
+    deadline,
+    tryServe(ready: string) {
+      const v = ctx.db.lookup(ready);
+      if (!(v instanceof ListValue)) return false;
+      if (count === undefined) replyPoppedOne(ctx, ready, v, end);
+      else replyPoppedRange(ctx, ready, v, end, count);
+      return true;
+    },
+    onTimeout() { ctx.reply.nullArray(); },
+  });
+}
+
+function blpopGeneric(ctx: Client, argv: string[], end: End): void {
+  const deadline = parseTimeout(argv[argv.length - 1]!, ctx.engine.time);
+  if (typeof deadline === 'string') return ctx.reply.error(deadline);
+  blockingPop(ctx, argv.slice(1, -1), end, undefined, deadline);
+}
+
+// BLPOP key [key ...] timeout
+export const blpop = defineCommand({
+  name: 'blpop', arity: -3, flags: ['write', 'noscript', 'blocking'], keys: [1, -2, 1],
+  group: 'list', since: '2.0.0', summary: 'Remove and get the first element in a list, or block until one is available',
+  complexity: 'O(N) where N is the number of provided keys.', history: TIMEOUT_HISTORY,
+  keySpecs: [keySpec(['RW', 'access', 'delete'], 1, -2)],
+  arguments: [{ name: 'key', type: 'key', multiple: true }, TIMEOUT],
+  reply: 'array [key, element], or a null array on timeout',
+  run(ctx, argv) { blpopGeneric(ctx, argv, 'head'); },
+});
+
+// BRPOP key [key ...] timeout
+export const brpop = defineCommand({
+  name: 'brpop', arity: -3, flags: ['write', 'noscript', 'blocking'], keys: [1, -2, 1],
+  group: 'list', since: '2.0.0', summary: 'Remove and get the last element in a list, or block until one is available',
+  complexity: 'O(N) where N is the number of provided keys.', history: TIMEOUT_HISTORY,
+  keySpecs: [keySpec(['RW', 'access', 'delete'], 1, -2)],
+  arguments: [{ name: 'key', type: 'key', multiple: true }, TIMEOUT],
+  reply: 'array [key, element], or a null array on timeout',
+  run(ctx, argv) { blpopGeneric(ctx, argv, 'tail'); },
+});
+
+// BLMPOP timeout numkeys key [key ...] LEFT | RIGHT [COUNT count]
+export const blmpop = defineCommand({
+  name: 'blmpop', arity: -5, flags: ['write', 'blocking', 'movablekeys'], keys: [0, 0, 0],
+  group: 'list', since: '7.0.0', summary: 'Pop elements from a list, or block until one is available',
+  complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
+  keySpecs: [numkeysSpec(2)], arguments: [TIMEOUT, ...MPOP_ARGUMENTS],
+  reply: 'array [key, [elements]], or a null array on timeout',
+  run(ctx, argv) {
+    // Redis parses numkeys, the direction and COUNT before the timeout.
+    const args = parseMpop(argv, 2);
+    if (typeof args === 'string') return ctx.reply.error(args);
+    const deadline = parseTimeout(argv[1]!, ctx.engine.time);
+    if (typeof deadline === 'string') return ctx.reply.error(deadline);
+    blockingPop(ctx, args.keys, args.end, args.count, deadline);
+  },
+});
+
+/**
+ * BLMOVE, BRPOPLPUSH: move at once when the source has elements, else block on the source.
+ * When served, a destination that holds another type answers WRONGTYPE to the blocked client
+ * and the element stays for the next waiter, as in Redis.
+ */
+function blmoveGeneric(ctx: Client, source: string, destination: string, whereFrom: End, whereTo: End, deadline: number): void {
+  const from = lookupList(ctx, source);
+  if (from === WRONG) return;
+  if (from !== undefined) return moveElement(ctx, source, destination, from, whereFrom, whereTo);
+  if (!mayBlock(ctx)) return ctx.reply.null();
+  ctx.engine.blocking.block(ctx, {
+    keys: [source],
+    deadline,
+    tryServe() {
+      const v = ctx.db.lookup(source);
+      if (!(v instanceof ListValue)) return false;
+      moveElement(ctx, source, destination, v, whereFrom, whereTo);
+      return true;
+    },
+    onTimeout() { ctx.reply.nullArray(); },
+  });
+}
+
+// BLMOVE source destination LEFT | RIGHT LEFT | RIGHT timeout
+export const blmove = defineCommand({
+  name: 'blmove', arity: 6, flags: ['write', 'denyoom', 'noscript', 'blocking'], keys: [1, 2, 1],
+  group: 'list', since: '6.2.0', summary: 'Pop an element from a list, push it to another list and return it; or block until one is available',
+  complexity: 'O(1)', keySpecs: MOVE_KEY_SPECS, arguments: [...MOVE_ARGUMENTS, TIMEOUT],
+  reply: 'bulk string: the element moved, or a null array on timeout',
+  run(ctx, argv) {
+    const whereFrom = parseEnd(argv[3]!);
+    const whereTo = parseEnd(argv[4]!);
+    if (whereFrom === undefined || whereTo === undefined) return ctx.reply.error(SYNTAX);
+    const deadline = parseTimeout(argv[5]!, ctx.engine.time);
+    if (typeof deadline === 'string') return ctx.reply.error(deadline);
+    blmoveGeneric(ctx, argv[1]!, argv[2]!, whereFrom, whereTo, deadline);
+  },
+});
+
+// BRPOPLPUSH source destination timeout
+export const brpoplpush = defineCommand({
+  name: 'brpoplpush', arity: 4, flags: ['write', 'denyoom', 'noscript', 'blocking'], keys: [1, 2, 1],
+  group: 'list', since: '2.2.0', summary: 'Pop an element from a list, push it to another list and return it; or block until one is available',
+  complexity: 'O(1)', deprecatedSince: '6.2.0', replacedBy: '`BLMOVE` with the `RIGHT` and `LEFT` arguments',
+  history: TIMEOUT_HISTORY, keySpecs: MOVE_KEY_SPECS,
+  arguments: [{ name: 'source', type: 'key' }, { name: 'destination', type: 'key' }, TIMEOUT],
+  reply: 'bulk string: the element moved, or a null array on timeout',
+  run(ctx, argv) {
+    const deadline = parseTimeout(argv[3]!, ctx.engine.time);
+    if (typeof deadline === 'string') return ctx.reply.error(deadline);
+    blmoveGeneric(ctx, argv[1]!, argv[2]!, 'tail', 'head', deadline);
+  },
+});
+
+export const listCommands: Command[] = [
+  lpush, rpush, lpushx, rpushx, lpop, rpop, llen, lindex, lset, lrange, ltrim, linsert, lrem, lpos,
+  lmove, rpoplpush, lmpop, blpop, brpop, blmpop, blmove, brpoplpush,
+];
