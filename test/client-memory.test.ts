@@ -73,3 +73,32 @@ describe('client, memory transport', () => {
     await expect(db.get('x')).rejects.toThrow('closed');
   });
 });
+
+describe('client, memory transport, blocking commands', () => {
+  it('a BLPOP waits until another client of the same store pushes; later commands wait behind it', async () => {
+    const store = createMemoryStore();
+    const a = await connect({ store });
+    const b = await connect({ store });
+    const popped = a.blpop('queue', '0');
+    const after = a.ping();
+    let settled = false;
+    void popped.then(() => { settled = true; });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(settled).toBe(false);
+    expect(await b.rpush('queue', 'job-1')).toBe(1);
+    expect(await popped).toEqual(['queue', 'job-1']);
+    expect(await after).toBe('PONG');
+    expect(await b.llen('queue')).toBe(0);
+  });
+
+  it('a BLPOP with a timeout answers nil when nobody pushes', async () => {
+    const db = await connect();
+    expect(await db.blpop('empty', '0.05')).toBeNull();
+  });
+
+  it('a synchronous BLPOP that would block forever throws instead of hanging', async () => {
+    const db = await connect();
+    expect(() => db.sync.blpop('empty', '0')).toThrow('block this thread forever');
+    expect(db.sync.ping()).toBe('PONG');
+  });
+});

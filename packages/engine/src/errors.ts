@@ -94,3 +94,42 @@ export const LRU_NOT_SELECTED =
   'ERR An LRU maxmemory policy is not selected, access time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
 /** nodis only: COPY of a collection type that provides no copy() yet. */
 export const COPY_NOT_SUPPORTED = 'ERR COPY is not supported for this type';
+
+// Hashes (commands/hash.ts).
+export const HASH_NOT_INTEGER = 'ERR hash value is not an integer';
+export const HASH_NOT_FLOAT = 'ERR hash value is not a float';
+export const VALUE_NAN_OR_INFINITY = 'ERR value is NaN or Infinity';
+export const VALUE_OUT_OF_RANGE = 'ERR value is out of range';
+/** getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX): a count of exactly LLONG_MIN (HRANDFIELD). */
+export const LONG_OUT_OF_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+/**
+ * nodis only: a negative count (picks with repetition: HRANDFIELD, and the like) beyond what
+ * one reply may hold. Redis 7.0 tries and runs out of memory.
+ */
+export const randomCountTooLarge = (limit: number): string =>
+  `ERR value is out of range, a negative count must be at least -${limit}`;
+
+// Sets (commands/set.ts).
+/** getPositiveLongFromObjectOrReply: SPOP's count (also LPOP/RPOP's in Redis). */
+export const VALUE_MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
+export const NUMKEYS_NOT_POSITIVE = 'ERR numkeys should be greater than 0';
+export const NUMKEYS_TOO_MANY = "ERR Number of keys can't be greater than number of args";
+export const LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
+/** nodis only: a set past MAX_SET_MEMBERS (types/set.ts), where V8's Map would throw. */
+export const setTooLarge = (limit: number): string => `ERR set would exceed ${limit} members, the most a nodis set holds`;
+
+// Lists and blocking (commands/list.ts, CLIENT UNBLOCK).
+export const INDEX_OUT_OF_RANGE = 'ERR index out of range';
+export const LIST_COUNT_NOT_POSITIVE = 'ERR count should be greater than 0';
+export const LPOS_RANK_ZERO =
+  "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+export const LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative";
+export const LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative";
+export const TIMEOUT_NOT_FLOAT = 'ERR timeout is not a float or out of range';
+export const TIMEOUT_NEGATIVE = 'ERR timeout is negative';
+export const UNBLOCK_REASON = 'ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR';
+/** What a client unblocked by CLIENT UNBLOCK ... ERROR receives. */
+export const UNBLOCKED = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
+/** Redis's addReplySubcommandSyntaxError: the subcommand as typed, the container upper-cased. */
+export const subcommandSyntax = (sub: string, container: string): string =>
+  `ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;

@@ -1,5 +1,6 @@
 export { Engine, type EngineOptions, type EngineHooks, type EngineStats } from './engine.js';
 export { Client, type ClientOptions, type ClientKind } from './client.js';
+export { DeadlineTimer, type BlockRequest } from './blocking.js';
 export { defineCommand, type Command, type Handler } from './command.js';
 export type * from './spec.js';
 export * from './reply.js';

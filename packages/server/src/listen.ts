@@ -119,7 +119,18 @@ export class RespListener {
       else if (!hold && readingPaused && !client.closed) { readingPaused = false; socket.resume(); }
     };
     socket.on('drain', drainPending);
-    client.onDeferredReply = drainPending;
+    // A deferred reply is written while the engine runs another client's command (its push
+    // served this blocked client): drain on a microtask, after that command has finished,
+    // so this client's queued commands never run nested inside another command.
+    let drainScheduled = false;
+    client.onDeferredReply = () => {
+      if (drainScheduled) return;
+      drainScheduled = true;
+      queueMicrotask(() => {
+        drainScheduled = false;
+        if (!client.closed) drainPending();
+      });
+    };
 
     const onCommand = (argv: string[]): boolean => {
       if (pending.length !== 0 || client.blocked || overLimit()) {

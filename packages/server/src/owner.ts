@@ -1,7 +1,7 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Engine } from '@nodis/engine';
+import { DeadlineTimer, Engine } from '@nodis/engine';
 import { RespListener } from './listen.js';
 import { createLogger, type Logger } from './log.js';
 
@@ -35,7 +35,7 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
     closing ??= (async () => {
       log('warning', 'User requested shutdown...');
       if (cron) clearInterval(cron);
-      if (wakeTimer) clearTimeout(wakeTimer);
+      wakeTimer.cancel();
       await listener.close();
       log('warning', 'nodis is now ready to exit, bye bye...');
       post({ type: 'closed' });
@@ -47,7 +47,7 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
     config: options.config,
     hooks: {
       shutdown: () => { void shutdown(); },
-      wakeAt: (ms) => scheduleWake(ms),
+      wakeAt: (ms) => wakeTimer.schedule(ms),
       info: (): Record<string, Record<string, string | number>> => ({
         server: {
           process_id: process.pid,
@@ -60,18 +60,7 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
   });
   listener = new RespListener(engine, log);
 
-  // One timer for the earliest blocked-client deadline; expireBlocked() re-arms it.
-  let wakeTimer: NodeJS.Timeout | undefined;
-  let wakeTime = 0;
-  function scheduleWake(ms: number): void {
-    if (wakeTimer !== undefined && wakeTime <= ms) return;
-    if (wakeTimer !== undefined) clearTimeout(wakeTimer);
-    wakeTime = ms;
-    wakeTimer = setTimeout(() => {
-      wakeTimer = undefined;
-      engine.expireBlocked();
-    }, Math.max(0, ms - Date.now()));
-  }
+  const wakeTimer = new DeadlineTimer(Date.now, () => engine.expireBlocked());
 
   const dir = path.resolve(engine.config.get('dir'));
   mkdirSync(dir, { recursive: true });

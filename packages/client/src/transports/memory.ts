@@ -1,4 +1,4 @@
-import { CapturingWriter, Engine, type Client, type EngineOptions } from '@nodis/engine';
+import { CapturingWriter, DeadlineTimer, Engine, type Client, type EngineOptions } from '@nodis/engine';
 import type { Reply } from '@nodis/protocol';
 import type { Transport } from '../transport.js';
 
@@ -11,36 +11,23 @@ import type { Transport } from '../transport.js';
  */
 export class MemoryStore {
   readonly engine: Engine;
-  private wakeTimer: NodeJS.Timeout | undefined;
-  private wakeTime = 0;
 
   constructor(options: EngineOptions = {}) {
     const hooks = options.hooks ?? {};
+    const timer = new DeadlineTimer(() => this.engine.clock(), () => this.engine.expireBlocked());
     this.engine = new Engine({
       ...options,
       hooks: {
         ...hooks,
         wakeAt: (ms) => {
           hooks.wakeAt?.(ms);
-          this.scheduleWake(ms);
+          timer.schedule(ms);
         },
       },
     });
   }
 
   transport(): MemoryTransport { return new MemoryTransport(this.engine); }
-
-  /** One timer for the earliest blocked-client deadline, unref'd so it never keeps a process alive. */
-  private scheduleWake(ms: number): void {
-    if (this.wakeTimer !== undefined && this.wakeTime <= ms) return;
-    if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
-    this.wakeTime = ms;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = undefined;
-      this.engine.expireBlocked();
-    }, Math.max(0, ms - this.engine.clock()));
-    this.wakeTimer.unref();
-  }
 }
 
 interface Pending {
@@ -59,7 +46,8 @@ export class MemoryTransport implements Transport {
 
   constructor(private readonly engine: Engine) {
     this.client = engine.createClient({ reply: this.writer, kind: 'memory', addr: 'memory:0', laddr: 'memory:0' });
-    this.client.onDeferredReply = () => this.drain();
+    // Deferred replies arrive while another client's command runs: drain after it, not inside it.
+    this.client.onDeferredReply = () => queueMicrotask(() => this.drain());
   }
 
   sendSync(argv: string[]): Reply {
