@@ -119,3 +119,22 @@ describe('blocking registry', () => {
     expect(a.writer.take()).toEqual(['db2']);
   });
 });
+
+describe('keys that become lists by other means wake blocked clients (as Redis signals in dbAdd)', () => {
+  for (const [name, make] of [
+    ['RENAME', (run: (...a: string[]) => unknown) => { run('RPUSH', 'src', 'x'); run('RENAME', 'src', 'q'); }],
+    ['COPY', (run: (...a: string[]) => unknown) => { run('RPUSH', 'src', 'x'); run('COPY', 'src', 'q'); }],
+    ['MOVE', (run: (...a: string[]) => unknown) => { run('SELECT', '1'); run('RPUSH', 'q', 'x'); run('MOVE', 'q', '0'); run('SELECT', '0'); }],
+    ['SWAPDB', (run: (...a: string[]) => unknown) => { run('SELECT', '1'); run('RPUSH', 'q', 'x'); run('SELECT', '0'); run('SWAPDB', '0', '1'); }],
+  ] as const) {
+    it(name, () => {
+      const t = setup();
+      const a = t.clients();
+      a.send('BLPOP', 'q', '0');
+      expect(a.client.blocked).toBe(true);
+      make(t.run);
+      expect(a.writer.take()).toEqual([['q', 'x']]);
+      expect(a.client.blocked).toBe(false);
+    });
+  }
+});

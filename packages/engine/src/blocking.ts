@@ -86,6 +86,11 @@ export class BlockingRegistry {
     this.ready.push([db, key]);
   }
 
+  /** Every key waited on in a database may have changed (SWAPDB, FLUSHDB). */
+  signalAll(db: Database): void {
+    for (const key of this.waiting.get(db)?.keys() ?? []) this.signal(db, key);
+  }
+
   get hasReady(): boolean { return this.ready.length !== 0; }
 
   /** Offers every ready key to its waiters, oldest first, until nothing more is ready. */

@@ -132,7 +132,10 @@ export class Engine implements KeyspaceHost {
   onExpired(_db: Database, _key: string): void {
     this.stats.expiredKeys++;
   }
-  onKeyModified(_db: Database, _key: string): void {
-    // WATCH and keyspace notifications hook in here (later issues).
+  onKeyModified(db: Database, key: string): void {
+    // A key that changed may now serve blocked clients: a push, but also RENAME, COPY, MOVE
+    // or RESTORE creating a list (Redis signals in dbAdd). One Map lookup when nobody waits.
+    // WATCH and keyspace notifications hook in here too (later issues).
+    this.blocking.signal(db, key);
   }
 }

@@ -435,7 +435,12 @@ export const swapdb = defineCommand({
     const second = dbs[Number(b)];
     if (first === undefined || second === undefined) return ctx.reply.error(DB_INDEX_OUT_OF_RANGE);
     // Clients keep their database index and see the other contents, as in Redis.
-    if (first !== second) first.swapWith(second);
+    if (first !== second) {
+      first.swapWith(second);
+      // Clients blocked in either database may now find their keys (Redis rescans both).
+      ctx.engine.blocking.signalAll(first);
+      ctx.engine.blocking.signalAll(second);
+    }
     ctx.reply.simple('OK');
   },
 });
