@@ -102,3 +102,18 @@ describe('client, memory transport, blocking commands', () => {
     expect(db.sync.ping()).toBe('PONG');
   });
 });
+
+describe('client reply shapes', () => {
+  it('HGETALL is an object in RESP2 and RESP3 alike', async () => {
+    for (const protocol of ['2', '3']) {
+      const db = await connect();
+      await db.hello(protocol);
+      await db.hset('h', 'name', 'nodis', 'ключ', 'значение');
+      expect(await db.hgetall('h')).toEqual({ name: 'nodis', 'ключ': 'значение' });
+      expect(await db.hgetall('missing')).toEqual({});
+      const [[, viaPipeline]] = await db.pipeline().call('HGETALL', 'h').exec() as [[null, unknown]];
+      expect(viaPipeline).toEqual({ name: 'nodis', 'ключ': 'значение' });
+      expect(await db.hgetallBuffer('h')).toEqual({ name: Buffer.from('nodis'), 'ключ': Buffer.from('значение') });
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { ReplyError, type Reply } from '@nodis/protocol';
 import { commandSpecs } from '@nodis/engine/specs';
 import { decodeReply, encodeArg, type Arg, type Value } from './codec.js';
+import { shapeReply } from './reply-shapes.js';
 import type { Transport } from './transport.js';
 import type { Commands, SyncCommands } from './commands.js';
 
@@ -12,10 +13,10 @@ import type { Commands, SyncCommands } from './commands.js';
 
 export { ReplyError };
 
-function toReply(r: Reply, buffers: boolean): Value {
+function toReply(command: string, r: Reply, buffers: boolean): Value {
   const v = decodeReply(r, buffers);
   if (v instanceof ReplyError) throw v;
-  return v as Value;
+  return shapeReply(command, v as Value);
 }
 
 export class Pipeline {
@@ -33,11 +34,12 @@ export class Pipeline {
 
   /** Sends every queued command as one batch; resolves to [error, value] pairs in order. */
   async exec(): Promise<[ReplyError | null, Value][]> {
-    const replies = await this.transport.sendBatch(this.batch.splice(0));
+    const batch = this.batch.splice(0);
+    const replies = await this.transport.sendBatch(batch);
     const buffers = this.buffers.splice(0);
     return replies.map((r, i) => {
       const v = decodeReply(r, buffers[i]!);
-      return v instanceof ReplyError ? [v, null] : [null, v as Value];
+      return v instanceof ReplyError ? [v, null] : [null, shapeReply(batch[i]![0]!, v as Value)];
     });
   }
 }
@@ -50,7 +52,7 @@ export class NodisClient {
     const send = transport.sendSync?.bind(transport);
     const syncCall = (command: string, buffers: boolean, args: Arg[]): Value => {
       if (!send) throw new Error(`nodis: the ${transport.kind} transport has no synchronous calls; use the async methods`);
-      return toReply(send([command, ...args.map(encodeArg)]), buffers);
+      return toReply(command, send([command, ...args.map(encodeArg)]), buffers);
     };
     const sync: Record<string, unknown> = { call: (command: string, ...args: Arg[]) => syncCall(command, false, args) };
     for (const name of COMMAND_NAMES) {
@@ -62,12 +64,12 @@ export class NodisClient {
 
   /** Sends any command; resolves to its decoded reply, rejects with ReplyError on an error reply. */
   async call(command: string, ...args: Arg[]): Promise<Value> {
-    return toReply(await this.transport.send([command, ...args.map(encodeArg)]), false);
+    return toReply(command, await this.transport.send([command, ...args.map(encodeArg)]), false);
   }
 
   /** Like call, with bulk strings as Buffers. */
   async callBuffer(command: string, ...args: Arg[]): Promise<Value> {
-    return toReply(await this.transport.send([command, ...args.map(encodeArg)]), true);
+    return toReply(command, await this.transport.send([command, ...args.map(encodeArg)]), true);
   }
 
   /** Queues commands to send as one batch: `await db.pipeline().call('INCR', 'a').call('GET', 'b').exec()`. */
