@@ -138,3 +138,19 @@ describe('keys that become lists by other means wake blocked clients (as Redis s
     });
   }
 });
+
+describe('a handler that throws', () => {
+  it('answers an error, closes that client, and leaves the engine serving', () => {
+    const boom = defineCommand({
+      name: 'boom', arity: 1, flags: ['fast'], keys: [0, 0, 0], group: 'generic', since: '0.0.0', summary: 'test only',
+      run() { throw new RangeError('Map maximum size exceeded'); },
+    });
+    const t = createTestEngine({ commands: [...allCommands, boom] });
+    t.run('SET', 'k', 'v');
+    const reply = t.run('BOOM');
+    expect(String(reply)).toContain("ERR internal error in 'boom': Map maximum size exceeded");
+    expect(t.client.closeAfterReply).toBe(true);
+    const other = t.newClient();
+    expect(other.run('GET', 'k')).toBe('v');
+  });
+});

@@ -16,6 +16,8 @@ import { CommandTable, checkAccess } from './table.js';
 export interface EngineHooks {
   /** SHUTDOWN: the host stops serving and exits. */
   shutdown?(options: { save: boolean | undefined; now: boolean; force: boolean }): void;
+  /** A command's handler threw; the engine answered the client and closes it (log it). */
+  onInternalError?(command: string, error: unknown): void;
   /** Blocked clients: call engine.expireBlocked() at (or soon after) this time (ms). */
   wakeAt?(ms: number): void;
   /** Extra INFO sections or fields the host knows (server: tcp_port, process_id ...). */
@@ -109,8 +111,24 @@ export class Engine implements KeyspaceHost {
     if (!checkAccess(client, resolved, argv)) return;
     client.lastCommand = resolved.fullName;
     this.stats.totalCommands++;
-    resolved.command.run!(client, argv);
+    try {
+      resolved.command.run!(client, argv);
+    } catch (e) {
+      this.internalError(client, resolved.fullName, e);
+    }
     if (this.blocking.hasReady) this.blocking.serveReady();
+  }
+
+  /**
+   * A handler threw (a bug, or a V8 limit such as a Map past 2^24 entries): the server must not
+   * die and the data must stay. The client gets an error and is closed after it, because the
+   * handler may have written part of a reply and the stream could be out of step.
+   */
+  private internalError(client: Client, command: string, e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    this.hooks.onInternalError?.(command, e);
+    client.reply.error(`ERR internal error in '${command}': ${message.replace(/[\r\n]+/g, ' ')}`);
+    client.closeAfterReply = true;
   }
 
   /** Answers blocked clients whose timeout has passed; the host calls it when wakeAt asked. */

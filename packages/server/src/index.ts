@@ -38,18 +38,42 @@ function ownerEntry(): URL {
   return here.endsWith('.ts') ? new URL('../dist/owner.js', here) : new URL('./owner.js', here);
 }
 
+/**
+ * The owner inherits the process's Node flags (--cpu-prof, --inspect ...) except import
+ * conditions: it always runs compiled JS, and `--conditions source` (vitest's) would make it
+ * import TypeScript sources that Node 20 cannot run.
+ */
+function ownerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--conditions' || a === '-C') { i++; continue; }
+    if (a.startsWith('--conditions=') || a.startsWith('-C=')) continue;
+    out.push(a);
+  }
+  return out;
+}
+
 export function startServer(options: ServerOptions = {}): Promise<NodisServer> {
   const config = { ...(options.config ?? {}) };
   if (options.logLevel !== undefined) config.loglevel ??= options.logLevel;
   const ownerOptions: OwnerOptions = { config, ...(options.configFile ? { configFile: options.configFile } : {}) };
-  const worker = new Worker(fileURLToPath(ownerEntry()), {
+  const spawn = (execArgv: string[]) => new Worker(fileURLToPath(ownerEntry()), {
     workerData: { nodisOwner: true, options: ownerOptions },
     stdout: false,
     stderr: false,
-    // The owner always runs compiled JS: do not inherit flags such as `--conditions source`
-    // (vitest's), which would make it import TypeScript sources Node cannot run.
-    execArgv: [],
+    execArgv,
   });
+  let worker: Worker;
+  try {
+    worker = spawn(ownerExecArgv());
+  } catch (e) {
+    // Process-wide flags (V8 options such as --single-threaded-gc) are refused for workers;
+    // they already apply to the whole process, so the owner simply starts without them.
+    if ((e as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+    worker = spawn([]);
+  }
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => { resolveClosed = resolve; });
   worker.on('exit', () => resolveClosed());

@@ -48,6 +48,7 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
     hooks: {
       shutdown: () => { void shutdown(); },
       wakeAt: (ms) => wakeTimer.schedule(ms),
+      onInternalError: (command, e) => log('warning', `Internal error in '${command}': ${e instanceof Error ? e.stack ?? e.message : String(e)}`),
       info: (): Record<string, Record<string, string | number>> => ({
         server: {
           process_id: process.pid,
