@@ -1,3 +1,5 @@
+import { parseInt64 } from './args.js';
+import { NOT_INTEGER, SYNTAX } from './errors.js';
 import { SHARD_COUNT, type Database, type Shard, type Value } from './keyspace.js';
 
 /**
@@ -181,4 +183,40 @@ function deletionsSince(shard: Shard, epoch: number): number {
  */
 export function dropLiveCursors(db: Database): void {
   liveCursors.delete(db);
+}
+
+export interface ScanOptions {
+  /** COUNT: a hint (default 10). */
+  count: number;
+  /** MATCH, or undefined for `*` and no MATCH. */
+  pattern: string | undefined;
+  /** TYPE (SCAN only), lower-cased. */
+  typeName: string | undefined;
+}
+
+/**
+ * SCAN/HSCAN/SSCAN options from argv[from]: MATCH pattern, COUNT count (>= 1), and TYPE for
+ * SCAN; later options override earlier ones, as in Redis. Returns Redis's error string on a
+ * bad option.
+ */
+export function parseScanOptions(argv: readonly string[], from: number, allowType: boolean): ScanOptions | string {
+  const o: ScanOptions = { count: 10, pattern: undefined, typeName: undefined };
+  for (let i = from; i < argv.length; i++) {
+    const opt = argv[i]!.toUpperCase();
+    const hasValue = i + 1 < argv.length;
+    if (opt === 'COUNT' && hasValue) {
+      const n = parseInt64(argv[++i]!);
+      if (n === undefined) return NOT_INTEGER;
+      if (n < 1) return SYNTAX;
+      o.count = typeof n === 'number' ? n : Number.MAX_SAFE_INTEGER;
+    } else if (opt === 'MATCH' && hasValue) {
+      const p = argv[++i]!;
+      o.pattern = p === '*' ? undefined : p;
+    } else if (allowType && opt === 'TYPE' && hasValue) {
+      o.typeName = argv[++i]!.toLowerCase();
+    } else {
+      return SYNTAX;
+    }
+  }
+  return o;
 }

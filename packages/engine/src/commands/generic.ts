@@ -9,7 +9,7 @@ import {
 } from '../errors.js';
 import { globMatch } from '../glob.js';
 import { typeOf, type Database, type Value } from '../keyspace.js';
-import { parseScanCursor, scanKeys } from '../scan.js';
+import { parseScanCursor, parseScanOptions, scanKeys } from '../scan.js';
 import type { ArgumentSpec, KeySpec } from '../spec.js';
 import { RawString, stringEncoding } from '../types/string.js';
 
@@ -308,27 +308,9 @@ export const scan = defineCommand({
   run(ctx, argv) {
     const cursor = parseScanCursor(argv[1]!);
     if (cursor === undefined) return ctx.reply.error(INVALID_CURSOR);
-    let count = 10;
-    let pattern: string | undefined;
-    let typeName: string | undefined;
-    // Later options override earlier ones, as in Redis.
-    for (let i = 2; i < argv.length; i++) {
-      const opt = argv[i]!.toUpperCase();
-      const hasValue = i + 1 < argv.length;
-      if (opt === 'COUNT' && hasValue) {
-        const n = parseInt64(argv[++i]!);
-        if (n === undefined) return ctx.reply.error(NOT_INTEGER);
-        if (n < 1) return ctx.reply.error(SYNTAX);
-        count = typeof n === 'number' ? n : Number.MAX_SAFE_INTEGER;
-      } else if (opt === 'MATCH' && hasValue) {
-        const p = argv[++i]!;
-        pattern = p === '*' ? undefined : p;
-      } else if (opt === 'TYPE' && hasValue) {
-        typeName = argv[++i]!.toLowerCase();
-      } else {
-        return ctx.reply.error(SYNTAX);
-      }
-    }
+    const options = parseScanOptions(argv, 2, true);
+    if (typeof options === 'string') return ctx.reply.error(options);
+    const { count, pattern, typeName } = options;
     const db = ctx.db;
     const out: string[] = [];
     const filter = pattern === undefined && typeName === undefined ? undefined

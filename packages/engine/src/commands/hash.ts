@@ -9,7 +9,7 @@ import {
 } from '../errors.js';
 import { globMatch } from '../glob.js';
 import { typeOf, type Value } from '../keyspace.js';
-import { parseScanCursor } from '../scan.js';
+import { parseScanCursor, parseScanOptions } from '../scan.js';
 import type { ArgumentSpec, KeySpec } from '../spec.js';
 import { scanCollection } from '../types/collection-scan.js';
 import { HashValue, type HashLimits } from '../types/hash.js';
@@ -490,24 +490,9 @@ export const hscan = defineCommand({
       r.array(0);
       return;
     }
-    let count = 10;
-    let pattern: string | undefined;
-    // Later options override earlier ones, as in Redis.
-    for (let i = 3; i < argv.length; i++) {
-      const opt = argv[i]!.toUpperCase();
-      const hasValue = i + 1 < argv.length;
-      if (opt === 'COUNT' && hasValue) {
-        const n = parseInt64(argv[++i]!);
-        if (n === undefined) return r.error(NOT_INTEGER);
-        if (n < 1) return r.error(SYNTAX);
-        count = typeof n === 'number' ? n : Number.MAX_SAFE_INTEGER;
-      } else if (opt === 'MATCH' && hasValue) {
-        const p = argv[++i]!;
-        pattern = p === '*' ? undefined : p;
-      } else {
-        return r.error(SYNTAX);
-      }
-    }
+    const options = parseScanOptions(argv, 3, false);
+    if (typeof options === 'string') return r.error(options);
+    const { count, pattern } = options;
     // A listpack hash is answered whole, with cursor 0, whatever the cursor and COUNT (as Redis).
     let next = 0n;
     let entries: [string, string][];

@@ -7,7 +7,7 @@ import {
 } from '../errors.js';
 import { globMatch } from '../glob.js';
 import { typeOf, type Value } from '../keyspace.js';
-import { parseScanCursor } from '../scan.js';
+import { parseScanCursor, parseScanOptions } from '../scan.js';
 import type { ArgumentSpec, KeySpec } from '../spec.js';
 import {
   MAX_SET_MEMBERS, SetTooLargeError, SetValue, difference, forEachInIntersection, intersection,
@@ -481,23 +481,9 @@ export const sscan = defineCommand({
       return ctx.reply.array(0);
     }
     if (!isSet(v)) return ctx.reply.error(WRONGTYPE);
-    let count = 10;
-    let pattern: string | undefined;
-    for (let i = 3; i < argv.length; i++) {
-      const opt = argv[i]!.toUpperCase();
-      const hasValue = i + 1 < argv.length;
-      if (opt === 'COUNT' && hasValue) {
-        const n = parseInt64(argv[++i]!);
-        if (n === undefined) return ctx.reply.error(NOT_INTEGER);
-        if (n < 1) return ctx.reply.error(SYNTAX);
-        count = typeof n === 'number' ? n : Number.MAX_SAFE_INTEGER;
-      } else if (opt === 'MATCH' && hasValue) {
-        const p = argv[++i]!;
-        pattern = p === '*' ? undefined : p;
-      } else {
-        return ctx.reply.error(SYNTAX);
-      }
-    }
+    const options = parseScanOptions(argv, 3, false);
+    if (typeof options === 'string') return ctx.reply.error(options);
+    const { count, pattern } = options;
     let next = '0';
     let members: string[];
     if (v.encoding() === 'intset') {
