@@ -7,8 +7,9 @@ import type { Database } from './keyspace.js';
  * command makes one of those keys ready — or answered with its timeout reply.
  *
  * The handler calls `engine.blocking.block(ctx, request)` and returns WITHOUT writing a reply.
- * A command that adds data to a key (LPUSH, RPUSH, LMOVE's destination, ZADD ...) calls
- * `engine.blocking.signal(db, key)`; that costs one Map lookup when nobody waits. After every
+ * Every key modification (db.set, db.host.onKeyModified: LPUSH, LMOVE's destination, RENAME,
+ * COPY, MOVE ...) reaches `signal(db, key)` through Engine.onKeyModified; that costs one Map
+ * lookup when nobody waits in that database. After every
  * command (and after EXEC) the engine calls `serveReady()`, which offers each ready key to its
  * waiters in arrival order, as Redis's handleClientsBlockedOnKeys does; serving one may make
  * another key ready (BLMOVE pushes), so it loops until nothing is ready.

@@ -21,9 +21,9 @@ import { parseLongDouble } from '../types/long-double.js';
  * has no `keyType` and the handler checks the type after parsing; where a missing key answers
  * before the type of another key is looked at (LMOVE, LMPOP, BLPOP), likewise.
  *
- * Every command that adds elements to a list calls `blocking.signal(db, key)` so clients
- * blocked on that key are served after the command. Commands of other families that create a
- * list under a key (RENAME, COPY, MOVE, SWAPDB, RESTORE, SORT ... STORE) must signal too.
+ * Every command that changes a list reports it (`db.set`, or `db.host.onKeyModified` after an
+ * in-place change); the engine marks the key ready for clients blocked on it and serves them
+ * after the command. That covers other families creating a list (RENAME, COPY, MOVE) as well.
  */
 
 // ---------------------------------------------------------------- spec helpers
@@ -214,7 +214,6 @@ function pushGeneric(ctx: Client, argv: string[], end: End, onlyExisting: boolea
     for (let i = 2; i < argv.length; i++) push(list, argv[i]!, end);
     ctx.db.host.onKeyModified(ctx.db, key);
   }
-  ctx.engine.blocking.signal(ctx.db, key);
   ctx.reply.int(list.length);
 }
 
@@ -451,7 +450,6 @@ export const linsert = defineCommand({
     if (at === -1) return ctx.reply.int(-1);
     list.insert(where === 'AFTER' ? at + 1 : at, argv[4]!);
     ctx.db.host.onKeyModified(ctx.db, key);
-    ctx.engine.blocking.signal(ctx.db, key);
     ctx.reply.int(list.length);
   },
 });
@@ -571,7 +569,6 @@ function moveElement(ctx: Client, source: string, destination: string, from: Lis
     ctx.db.host.onKeyModified(ctx.db, destination);
   }
   afterRemoval(ctx, source, from);
-  ctx.engine.blocking.signal(ctx.db, destination);
   ctx.reply.bulk(v);
 }
 
