@@ -1,5 +1,7 @@
 import net from 'node:net';
-import { ReplyParser, type Reply } from '@nodis/protocol';
+import {
+  ReplyDouble, ReplyError, ReplyMap, ReplyParser, ReplyPush, ReplySet, ReplyVerbatim, SimpleString, type Reply,
+} from '@nodis/protocol';
 
 /**
  * A minimal RESP client for tests: sends argv as multibulk (latin1 bytes), resolves replies
@@ -74,4 +76,24 @@ export function rawExchange(port: number, bytes: Buffer | string, ms = 500): Pro
     s.on('close', () => { closed = true; clearTimeout(timer); resolve({ data, closed }); });
     s.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
   });
+}
+
+/**
+ * A reply in a comparable form that keeps kinds apart (+OK vs "OK", :1 vs "1", a RESP3 double
+ * vs a bulk), for differential tests comparing nodis's replies with redis-server's.
+ */
+export function canon(r: Reply): unknown {
+  if (r === null || typeof r === 'boolean') return r;
+  if (r instanceof SimpleString) return { simple: r.value };
+  if (r instanceof ReplyError) return { error: r.message };
+  if (typeof r === 'number' || typeof r === 'bigint') return { int: String(r) };
+  if (typeof r === 'string') return r;
+  if (r instanceof Uint8Array) return Buffer.from(r).toString('latin1');
+  if (Array.isArray(r)) return r.map(canon);
+  if (r instanceof ReplyMap) return { map: r.entries.map(([k, v]) => [canon(k), canon(v)]) };
+  if (r instanceof ReplySet) return { set: r.items.map(canon) };
+  if (r instanceof ReplyPush) return { push: r.items.map(canon) };
+  if (r instanceof ReplyDouble) return { double: r.value };
+  if (r instanceof ReplyVerbatim) return { verbatim: [r.format, r.text] };
+  return { unknown: String(r) };
 }

@@ -6,7 +6,7 @@ import { shardIndex, type CollectionValue, type Database } from '../keyspace.js'
 import { RawString } from '../types/string.js';
 import { dropLiveCursors } from '../scan.js';
 import { redisServerPath, startRedis, type RedisProcess } from '../../../../test/helpers/redis.js';
-import { RespTestClient } from '../../../../test/helpers/resp-client.js';
+import { RespTestClient, canon } from '../../../../test/helpers/resp-client.js';
 
 // ------------------------------------------------------------------ helpers
 
@@ -819,17 +819,6 @@ afterAll(async () => {
   await redis?.process.stop();
 });
 
-/** Comparable form: kinds are kept apart (+OK vs "OK", :1 vs "1"). */
-function canon(r: Reply): unknown {
-  if (r === null) return null;
-  if (r instanceof SimpleString) return { simple: r.value };
-  if (r instanceof ReplyError) return { error: r.message };
-  if (typeof r === 'number' || typeof r === 'bigint') return { int: String(r) };
-  if (typeof r === 'string') return r;
-  if (Array.isArray(r)) return r.map(canon);
-  if (r instanceof ReplyMap) return { map: r.entries.map(([k, v]) => [canon(k), canon(v)]) };
-  return { other: String(r) };
-}
 
 describe('differential against real Redis', () => {
   it.skipIf(!redis)('COMMAND INFO and COMMAND DOCS of every keyspace command', async () => {

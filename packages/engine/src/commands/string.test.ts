@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestEngine, type EngineHarness } from '../testing.js';
 import { ReplyError, ReplyMap, SimpleString, type Reply } from '../reply.js';
@@ -6,6 +5,7 @@ import type { CollectionValue } from '../keyspace.js';
 import { RawString, stringEncoding } from '../types/string.js';
 import { stringCommands } from './string.js';
 import { redisServerPath, startRedis, type RedisProcess } from '../../../../test/helpers/redis.js';
+import { RespTestClient, canon } from '../../../../test/helpers/resp-client.js';
 
 // ------------------------------------------------------------------ helpers
 
@@ -697,106 +697,11 @@ describe('specs', () => {
 
 // ------------------------------------------------------------------ differential against real Redis
 
-/** A minimal pipelined RESP2/3 client: replies as the capturing writer's values. */
-class RedisConnection {
-  private buf = Buffer.alloc(0);
-  private readonly waiting: ((r: Reply) => void)[] = [];
-  private constructor(private readonly socket: net.Socket) {
-    socket.on('data', (d) => {
-      this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-      while (this.waiting.length > 0) {
-        const r = parseReply(this.buf, 0);
-        if (r === undefined) break;
-        this.buf = this.buf.subarray(r[1]);
-        this.waiting.shift()!(r[0]);
-      }
-    });
-  }
-
-  static connect(port: number): Promise<RedisConnection | undefined> {
-    return new Promise((resolve) => {
-      const s = net.connect({ port, host: '127.0.0.1' });
-      const timer = setTimeout(() => { s.destroy(); resolve(undefined); }, 500);
-      s.once('connect', () => { clearTimeout(timer); resolve(new RedisConnection(s)); });
-      s.once('error', () => { clearTimeout(timer); resolve(undefined); });
-    });
-  }
-
-  send(commands: string[][]): Promise<Reply[]> {
-    const out: Buffer[] = [];
-    for (const argv of commands) {
-      let head = `*${argv.length}\r\n`;
-      for (const a of argv) head += `$${a.length}\r\n${a}\r\n`;
-      out.push(Buffer.from(head, 'latin1'));
-    }
-    const replies = commands.map(() => new Promise<Reply>((resolve) => this.waiting.push(resolve)));
-    this.socket.write(Buffer.concat(out));
-    return Promise.all(replies);
-  }
-
-  close(): void { this.socket.destroy(); }
-}
-
-function parseReply(buf: Buffer, pos: number): [Reply, number] | undefined {
-  const eol = buf.indexOf('\r\n', pos, 'latin1');
-  if (eol < 0) return undefined;
-  const line = buf.toString('latin1', pos + 1, eol);
-  const next = eol + 2;
-  switch (buf[pos]) {
-    case 0x2b: return [new SimpleString(line), next];
-    case 0x2d: return [new ReplyError(line), next];
-    case 0x3a: { const n = BigInt(line); return [n >= -(2n ** 53n) && n <= 2n ** 53n ? Number(n) : n, next]; }
-    case 0x5f: return [null, next];
-    case 0x24: {
-      const n = Number(line);
-      if (n < 0) return [null, next];
-      if (buf.length < next + n + 2) return undefined;
-      return [buf.toString('latin1', next, next + n), next + n + 2];
-    }
-    case 0x2a: case 0x25: {
-      const n = Number(line);
-      if (n < 0) return [null, next];
-      const items: Reply[] = [];
-      let p = next;
-      for (let i = 0; i < (buf[pos] === 0x25 ? 2 * n : n); i++) {
-        const r = parseReply(buf, p);
-        if (r === undefined) return undefined;
-        items.push(r[0]);
-        p = r[1];
-      }
-      if (buf[pos] === 0x2a) return [items, p];
-      const entries: [Reply, Reply][] = [];
-      for (let i = 0; i < items.length; i += 2) entries.push([items[i]!, items[i + 1]!]);
-      return [new ReplyMap(entries), p];
-    }
-    default: throw new Error(`unexpected reply type ${String.fromCharCode(buf[pos]!)}`);
-  }
-}
-
-/** Comparable form: kinds are kept apart (+OK vs "OK", :1 vs "1"). */
-function canon(r: Reply): unknown {
-  if (r === null) return null;
-  if (r instanceof SimpleString) return { simple: r.value };
-  if (r instanceof ReplyError) return { error: r.message };
-  if (typeof r === 'number' || typeof r === 'bigint') return { int: String(r) };
-  if (typeof r === 'string') return r;
-  if (Array.isArray(r)) return r.map(canon);
-  if (r instanceof ReplyMap) return { map: r.entries.map(([k, v]) => [canon(k), canon(v)]) };
-  return { other: String(r) };
-}
-
-/** The scratch redis on 6390 if it answers, else a throwaway one when redis-server is installed. */
-async function openRedis(): Promise<{ conn: RedisConnection; process?: RedisProcess } | undefined> {
-  const scratch = await RedisConnection.connect(6390);
-  if (scratch) {
-    const [pong] = await scratch.send([['PING']]);
-    if (pong instanceof SimpleString && pong.value === 'PONG') return { conn: scratch };
-    scratch.close();
-  }
+/** A throwaway redis-server (the oracle) when it is installed. */
+async function openRedis(): Promise<{ conn: RespTestClient; process: RedisProcess } | undefined> {
   if (!redisServerPath) return undefined;
   const process = await startRedis();
-  const conn = await RedisConnection.connect(process.port);
-  return conn ? { conn, process } : undefined;
+  return { conn: await RespTestClient.connect(process.port), process };
 }
 
 const redis = await openRedis();
@@ -807,7 +712,7 @@ if (!redisAvailable) {
 
 afterAll(async () => {
   redis?.conn.close();
-  await redis?.process?.stop();
+  await redis?.process.stop();
 });
 
 /** A small seeded PRNG (mulberry32) so failures reproduce. */
@@ -831,18 +736,18 @@ describe('differential against real Redis', () => {
     const conn = redis!.conn;
     const t = setup();
     t.writer.protocol = protocol;
-    await conn.send([['HELLO', String(protocol)]]);
+    await conn.pipeline([['HELLO', String(protocol)]]);
     for (const group of groups) {
-      await conn.send([['DEL', K.k, K.k2, K.l, K.m], ['RPUSH', K.l, 'a']]);
+      await conn.pipeline([['DEL', K.k, K.k2, K.l, K.m], ['RPUSH', K.l, 'a']]);
       t.db.clear();
       t.db.set(K.l, LIST);
-      const expected = await conn.send(group);
+      const expected = await conn.pipeline(group);
       const actual = group.map((argv) => t.run(...argv));
       for (let i = 0; i < group.length; i++) {
         expect(canon(actual[i]!), group[i]!.join(' ')).toEqual(canon(expected[i]!));
       }
     }
-    await conn.send([['DEL', K.k, K.k2, K.l, K.m], ['HELLO', '2']]);
+    await conn.pipeline([['DEL', K.k, K.k2, K.l, K.m], ['HELLO', '2']]);
   }
 
   it.skipIf(!redisAvailable)('replies and error strings byte for byte', async () => {
@@ -933,8 +838,8 @@ describe('differential against real Redis', () => {
     for (let i = 0; i < 2000; i++) pairs.push([numberText(), numberText()]);
     const commands: string[][] = [];
     for (const [a, b] of pairs) commands.push(['SET', K.k, a], ['INCRBYFLOAT', K.k, b], ['INCRBYFLOAT', K.k, b]);
-    const expected = await redis!.conn.send(commands);
-    await redis!.conn.send([['DEL', K.k]]);
+    const expected = await redis!.conn.pipeline(commands);
+    await redis!.conn.pipeline([['DEL', K.k]]);
     const t = setup();
     const mismatches: string[] = [];
     for (let i = 0; i < commands.length; i++) {
@@ -952,8 +857,8 @@ describe('differential against real Redis', () => {
 
   it.skipIf(!redisAvailable)('specs match COMMAND INFO and COMMAND DOCS', async () => {
     const names = stringCommands.map((c) => c.name);
-    const infos = await redis!.conn.send(names.map((n) => ['COMMAND', 'INFO', n]));
-    const docs = await redis!.conn.send(names.map((n) => ['COMMAND', 'DOCS', n]));
+    const infos = await redis!.conn.pipeline(names.map((n) => ['COMMAND', 'INFO', n]));
+    const docs = await redis!.conn.pipeline(names.map((n) => ['COMMAND', 'DOCS', n]));
     const plain = (r: Reply): unknown => (r instanceof SimpleString ? r.value : Array.isArray(r) ? r.map(plain) : r);
     const toObject = (flat: Reply[]) => {
       const o: Record<string, Reply> = {};
