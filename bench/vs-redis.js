@@ -4,6 +4,7 @@
 // and writes bench/results/vs-redis.json.
 //
 //   npm run build && node bench/vs-redis.js [--rounds 3] [--requests 100000] [--clients 50] [--unix]
+//     [--tests set,get,incr] [--pipelines 1,16] [--name collections]
 //
 // Both servers get one core's worth of work on this 2-core machine; redis-benchmark takes the other.
 import { spawn, spawnSync } from 'node:child_process';
@@ -23,8 +24,9 @@ const ROUNDS = Number(opt('rounds', 3));
 const REQUESTS = Number(opt('requests', 100000));
 const CLIENTS = Number(opt('clients', 50));
 const UNIX = args.includes('--unix');
-const TESTS = ['set', 'get', 'incr'];
-const PIPELINES = [1, 16];
+// redis-benchmark test names; issue 3's collection row: --tests lpush,rpop,sadd,hset,spop,lrange_100
+const TESTS = opt('tests', 'set,get,incr').split(',');
+const PIPELINES = opt('pipelines', '1,16').split(',').map(Number);
 
 function freePort() {
   return new Promise((resolve) => {
@@ -68,7 +70,8 @@ function runBenchmark(server, pipeline) {
   const out = {};
   for (const line of r.stdout.trim().split('\n').slice(1)) {
     const cells = line.split(',').map((c) => c.replace(/"/g, ''));
-    out[cells[0].toLowerCase()] = { rps: Number(cells[1]), p50: Number(cells[5]), p99: Number(cells[7]) };
+    // redis-benchmark names rows like "LRANGE_100 (first 100 elements)": keep the test name.
+    out[cells[0].split(' ')[0].toLowerCase()] = { rps: Number(cells[1]), p50: Number(cells[5]), p99: Number(cells[7]) };
   }
   return out;
 }
@@ -116,11 +119,12 @@ for (const r of rows) {
   console.log(`| ${r.test} | ${r.pipeline} | ${Math.round(r.nodis_rps)} | ${Math.round(r.redis_rps)} | ${r.ratio.toFixed(2)}× | ${r.nodis_p50_ms}/${r.nodis_p99_ms} | ${r.redis_p50_ms}/${r.redis_p99_ms} |`);
 }
 mkdirSync(path.join(here, 'results'), { recursive: true });
-const file = path.join(here, 'results', `vs-redis${UNIX ? '-unix' : ''}.json`);
+const suffix = opt('name', '') ? `-${opt('name', '')}` : '';
+const file = path.join(here, 'results', `vs-redis${suffix}${UNIX ? '-unix' : ''}.json`);
 writeFileSync(file, JSON.stringify({
   date: new Date().toISOString(), node: process.version,
   redis: spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim(),
-  command: `node bench/vs-redis.js --rounds ${ROUNDS} --requests ${REQUESTS} --clients ${CLIENTS}${UNIX ? ' --unix' : ''}`,
+  command: `node ${process.argv.slice(1).map((a) => path.relative(process.cwd(), a) || a).join(' ')}`,
   rows,
 }, null, 2) + '\n');
 console.log(`written ${path.relative(process.cwd(), file)}`);
