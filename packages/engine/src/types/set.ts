@@ -83,21 +83,8 @@ function allocate(width: number, capacity: number): IntArray {
   }
 }
 
-/** Binary search: the index of `v`, or -(insertion point) - 1. */
-function searchNumbers(a: NumberArray, n: number, v: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const m = a[mid]!;
-    if (m < v) lo = mid + 1;
-    else if (m > v) hi = mid - 1;
-    else return mid;
-  }
-  return -lo - 1;
-}
-
-function searchBigInts(a: BigInt64Array, n: number, v: bigint): number {
+/** Binary search over the first `n` entries: the index of `v`, or -(insertion point) - 1. */
+function search<T extends number | bigint>(a: ArrayLike<T>, n: number, v: T): number {
   let lo = 0;
   let hi = n - 1;
   while (lo <= hi) {
@@ -293,11 +280,11 @@ export class SetValue implements CollectionValue {
   }
 
   private search(v: number | bigint): number {
-    if (this.width === I64) return searchBigInts(this.ints as BigInt64Array, this.count, BigInt(v));
+    if (this.width === I64) return search(this.ints as BigInt64Array, this.count, BigInt(v));
     // A bigint (beyond the safe range) needs the I64 width, so it is not in a narrower array;
     // it goes before every member when negative, after them all when positive.
     if (typeof v === 'bigint') return v < 0n ? -1 : -this.count - 1;
-    return searchNumbers(this.ints as NumberArray, this.count, v);
+    return search(this.ints as NumberArray, this.count, v);
   }
 
   private insertInt(pos: number, v: number | bigint): void {
