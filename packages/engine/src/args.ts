@@ -6,8 +6,8 @@ import { NOT_FLOAT, NOT_INTEGER, SYNTAX } from './errors.js';
  * Arguments are latin1 strings: one char per byte.
  */
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
 
 /**
  * Redis's string2ll: optional '-', no '+', no leading zeros, no spaces, int64 range.
@@ -127,4 +127,19 @@ export class ArgParser {
     if (v === undefined) { this.fail(message); return 0; }
     return v;
   }
+}
+
+/**
+ * a + b in int64 arithmetic, as INCRBY and HINCRBY need it: a number while the sum is a safe
+ * integer, a bigint beyond, undefined on overflow (`ERR increment or decrement would overflow`).
+ */
+export function addInt64(a: number | bigint, b: number | bigint): number | bigint | undefined {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const sum = a + b;
+    // Exact: both are safe integers and so is the double sum (any inexact sum is >= 2^53).
+    if (Number.isSafeInteger(sum)) return sum;
+  }
+  const sum = BigInt(a) + BigInt(b);
+  if (sum > INT64_MAX || sum < INT64_MIN) return undefined;
+  return sum >= -9007199254740991n && sum <= 9007199254740991n ? Number(sum) : sum;
 }

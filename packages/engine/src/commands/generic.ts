@@ -1,6 +1,6 @@
 import type { Client } from '../client.js';
 import { defineCommand, type Command } from '../command.js';
-import { parseInt64 } from '../args.js';
+import { INT64_MAX, parseInt64 } from '../args.js';
 import {
   COPY_NOT_SUPPORTED, DB_INDEX_OUT_OF_RANGE, EXPIRE_GT_LT_CONFLICT, EXPIRE_NX_CONFLICT,
   INT_OUT_OF_RANGE, INVALID_CURSOR, INVALID_EXPIRE, INVALID_FIRST_DB_INDEX, INVALID_SECOND_DB_INDEX,
@@ -545,7 +545,6 @@ export const object = defineCommand({
 
 // ---------------------------------------------------------------- expiry
 
-const INT64_MAX = 2n ** 63n - 1n;
 /** C's LLONG_MAX / 1000 and LLONG_MIN / 1000 (division truncates toward zero). */
 const MAX_SECONDS = INT64_MAX / 1000n;
 const MIN_SECONDS = -MAX_SECONDS;

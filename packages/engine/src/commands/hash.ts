@@ -1,6 +1,6 @@
 import type { Client } from '../client.js';
 import { defineCommand, type Command } from '../command.js';
-import { parseInt64 } from '../args.js';
+import { addInt64, INT64_MIN, parseInt64 } from '../args.js';
 import type { Config } from '../config.js';
 import {
   HASH_NOT_FLOAT, HASH_NOT_INTEGER, INCR_NAN_OR_INFINITY, INVALID_CURSOR, LONG_OUT_OF_RANGE, NOT_FLOAT,
@@ -317,8 +317,6 @@ export const hgetall = defineCommand({
 
 // ---------------------------------------------------------------- counters
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 // HINCRBY key field increment
 export const hincrby = defineCommand({
@@ -341,14 +339,8 @@ export const hincrby = defineCommand({
       if (n === undefined) return ctx.reply.error(HASH_NOT_INTEGER);
       current = n;
     }
-    let next: number | bigint;
-    if (typeof current === 'number' && typeof by === 'number' && Number.isSafeInteger(next = current + by)) {
-      // Exact: both are safe integers and so is the double sum (any inexact sum is >= 2^53).
-    } else {
-      const sum = BigInt(current) + BigInt(by);
-      if (sum > INT64_MAX || sum < INT64_MIN) return ctx.reply.error(OVERFLOW);
-      next = sum >= -9007199254740991n && sum <= 9007199254740991n ? Number(sum) : sum;
-    }
+    const next = addInt64(current, by);
+    if (next === undefined) return ctx.reply.error(OVERFLOW);
     const created = hash === undefined;
     hash ??= new HashValue();
     hash.set(field, String(next), hashLimits(ctx));

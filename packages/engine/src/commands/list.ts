@@ -1,6 +1,6 @@
 import type { Client } from '../client.js';
 import { defineCommand, type Command } from '../command.js';
-import { parseInt64 } from '../args.js';
+import { INT64_MAX, INT64_MIN, parseInt64 } from '../args.js';
 import {
   INDEX_OUT_OF_RANGE, LIST_COUNT_NOT_POSITIVE, LPOS_COUNT_NEGATIVE, LPOS_MAXLEN_NEGATIVE,
   LPOS_RANK_ZERO, NOT_INTEGER, NO_SUCH_KEY, NUMKEYS_NOT_POSITIVE, SYNTAX, TIMEOUT_NEGATIVE,
@@ -130,7 +130,6 @@ function parseNonNegative(arg: string, message = VALUE_MUST_BE_POSITIVE): number
 
 // ---------------------------------------------------------------- blocking timeouts
 
-const LLONG_MAX = 2n ** 63n - 1n;
 const TWO_64 = 1n << 64n;
 
 function bitLength(n: bigint): number { return n.toString(2).length; }
@@ -150,7 +149,7 @@ export function parseTimeout(arg: string, now: number): number | string {
   if (n !== undefined) {
     // Integer seconds, the common case: exact without long double arithmetic.
     if (n < 0) return TIMEOUT_NEGATIVE;
-    if (typeof n === 'bigint') return BigInt(n) * 1000n > LLONG_MAX ? TIMEOUT_NEGATIVE : 0;
+    if (typeof n === 'bigint') return BigInt(n) * 1000n > INT64_MAX ? TIMEOUT_NEGATIVE : 0;
     ms = n * 1000;
   } else {
     const x = parseLongDouble(arg);
@@ -181,7 +180,7 @@ export function parseTimeout(arg: string, now: number): number | string {
       if (!x.negative && (t << s) !== m) t += 1n;
     }
     if (x.negative) t = -t;
-    if (t < 0n || t > LLONG_MAX) return TIMEOUT_NEGATIVE;
+    if (t < 0n || t > INT64_MAX) return TIMEOUT_NEGATIVE;
     if (t > BigInt(Number.MAX_SAFE_INTEGER)) return 0;
     ms = Number(t);
   }
@@ -475,7 +474,6 @@ export const lrem = defineCommand({
   },
 });
 
-const LONG_MIN = -(2n ** 63n);
 
 // LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
 export const lpos = defineCommand({
@@ -502,8 +500,8 @@ export const lpos = defineCommand({
         const r = parseInt64(argv[++j]!);
         if (r === undefined) return ctx.reply.error(NOT_INTEGER);
         if (r === 0) return ctx.reply.error(LPOS_RANK_ZERO);
-        // LONG_MIN exactly (as a double, -LONG_MAX would round to the same value).
-        unbounded = r === LONG_MIN;
+        // INT64_MIN exactly (as a double, -LONG_MAX would round to the same value).
+        unbounded = r === INT64_MIN;
         rank = Number(r);
       } else if (opt === 'COUNT' && hasValue) {
         const c = parseNonNegative(argv[++j]!, LPOS_COUNT_NEGATIVE);
@@ -520,7 +518,7 @@ export const lpos = defineCommand({
     const list = lookupList(ctx, argv[1]!);
     if (list === WRONG) return;
     if (list === undefined) return count !== -1 ? ctx.reply.array(0) : ctx.reply.null();
-    // A negative rank searches from the tail. Redis negates a long: LONG_MIN stays negative, so
+    // A negative rank searches from the tail. Redis negates a long: INT64_MIN stays negative, so
     // every match qualifies and COUNT's stop test (which overflows) never fires.
     const fromTail = rank < 0;
     if (fromTail) rank = -rank;

@@ -1,6 +1,6 @@
 import type { Client } from '../client.js';
 import { defineCommand, type Command } from '../command.js';
-import { parseInt64 } from '../args.js';
+import { INT64_MIN, parseInt64 } from '../args.js';
 import {
   INVALID_CURSOR, LIMIT_NEGATIVE, LONG_OUT_OF_RANGE, NOT_INTEGER, NUMKEYS_NOT_POSITIVE,
   NUMKEYS_TOO_MANY, SYNTAX, VALUE_MUST_BE_POSITIVE, WRONGTYPE, randomCountTooLarge, setTooLarge,
@@ -257,7 +257,7 @@ export const srandmember = defineCommand({
       // Redis's range is -(2^63 - 1) .. 2^63 - 1, checked here as a bigint: no allocation first.
       const n = parseInt64(argv[2]!);
       if (n === undefined) return ctx.reply.error(NOT_INTEGER);
-      if (n === -(2n ** 63n)) return ctx.reply.error(LONG_OUT_OF_RANGE);
+      if (n === INT64_MIN) return ctx.reply.error(LONG_OUT_OF_RANGE);
       count = typeof n === 'bigint' ? (n > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER) : n;
     }
     const v = ctx.db.lookup(argv[1]!);

@@ -1,6 +1,6 @@
 import type { Client } from '../client.js';
 import { defineCommand, type Command } from '../command.js';
-import { parseInt64 } from '../args.js';
+import { addInt64, INT64_MAX, INT64_MIN, parseInt64 } from '../args.js';
 import {
   DECREMENT_OVERFLOW, INCR_NAN_OR_INFINITY, INVALID_EXPIRE, LCS_IDX_WITH_LEN, LCS_NOT_STRINGS,
   LCS_TOO_MUCH_MEMORY, NOT_FLOAT, NOT_INTEGER, OFFSET_OUT_OF_RANGE, OVERFLOW, STRING_TOO_LONG,
@@ -68,8 +68,7 @@ function isToken(arg: string, upper: string): boolean {
 
 // ---------------------------------------------------------------- expiry options
 
-const LLONG_MAX = 2n ** 63n - 1n;
-const LLONG_MAX_DIV_1000 = LLONG_MAX / 1000n;
+const LLONG_MAX_DIV_1000 = INT64_MAX / 1000n;
 /** Below this, seconds * 1000 + now stays an exact double. */
 const EXACT_EXPIRE_LIMIT = 2 ** 42;
 
@@ -116,7 +115,7 @@ function parseStringOptions(argv: string[], start: number, command: 'set' | 'get
 
 /**
  * The absolute expiry (ms) for an EX/PX/EXAT/PXAT argument, or the error to answer, with
- * Redis's checks: not an integer; <= 0; seconds beyond LLONG_MAX/1000; a relative time whose
+ * Redis's checks: not an integer; <= 0; seconds beyond INT64_MAX/1000; a relative time whose
  * sum with now leaves int64 (Redis sees it wrap negative): `invalid expire time in '<cmd>'`.
  */
 function expireAt(ctx: Client, arg: string, kind: ExpireKind, command: string): number | string {
@@ -135,7 +134,7 @@ function expireAt(ctx: Client, arg: string, kind: ExpireKind, command: string): 
     ms *= 1000n;
   }
   if (relative) ms += BigInt(ctx.engine.time);
-  if (ms > LLONG_MAX) return INVALID_EXPIRE(command);
+  if (ms > INT64_MAX) return INVALID_EXPIRE(command);
   return Number(ms);
 }
 
@@ -578,8 +577,6 @@ const EMPTY = new Uint8Array(0);
 
 // ---------------------------------------------------------------- counters
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 /** The value as int64 the way Redis's string2ll reads it, or undefined (not an integer). */
 function integerValue(v: StringValue): number | bigint | undefined {
@@ -597,14 +594,8 @@ function incrBy(ctx: Client, key: string, v: Value | undefined, by: number | big
     current = integerValue(v as StringValue);
     if (current === undefined) return ctx.reply.error(NOT_INTEGER);
   }
-  let next: number | bigint;
-  if (typeof current === 'number' && typeof by === 'number' && Number.isSafeInteger(next = current + by)) {
-    // Exact: both are safe integers and so is the double sum (any inexact sum is >= 2^53).
-  } else {
-    const sum = BigInt(current) + BigInt(by);
-    if (sum > INT64_MAX || sum < INT64_MIN) return ctx.reply.error(OVERFLOW);
-    next = sum >= -9007199254740991n && sum <= 9007199254740991n ? Number(sum) : sum;
-  }
+  const next = addInt64(current, by);
+  if (next === undefined) return ctx.reply.error(OVERFLOW);
   ctx.db.set(key, String(next), true);
   ctx.reply.int(next);
 }
