@@ -134,17 +134,9 @@ export class Database {
 
   /** Looks a key up, removing it first when its time has passed (lazy expiry). Counts as an access. */
   lookup(key: string): Value | undefined {
-    const shard = this.shards[shardIndex(key)]!;
-    const v = shard.data.get(key);
-    if (v === undefined) return undefined;
-    if (shard.expires.size !== 0) {
-      const at = shard.expires.get(key);
-      if (at !== undefined && at <= this.host.time) {
-        this.removeExpired(shard, key);
-        return undefined;
-      }
-    }
-    if (this.tracking !== TRACK_OFF) this.recordAccess(shard, key);
+    const v = this.peek(key);
+    // Access tracking is off by default; only then is the shard looked up a second time.
+    if (v !== undefined && this.tracking !== TRACK_OFF) this.recordAccess(this.shards[shardIndex(key)]!, key);
     return v;
   }
 
