@@ -51,28 +51,106 @@ export function parseSafeInt(s: string): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
+const DECIMAL_DOUBLE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const HEX_DOUBLE = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
+const INFINITE_DOUBLE = /^([+-]?)(?:inf|infinity)$/i;
+
 /**
- * Redis's string2d / strtod-based float parsing used by INCRBYFLOAT, ZADD and friends:
- * no leading/trailing space, the whole string consumed, `inf`/`-inf`/`+inf` accepted
- * (case-insensitive), NaN rejected.
+ * A double exactly as Redis's string2d accepts it (getDoubleFromObject: ZADD scores, WEIGHTS):
+ * glibc strtod over the whole argument, in the C locale: decimals, `inf`/`infinity` with a
+ * sign (case-insensitive) and hex floats (`0x1p-3`); refused: what strtod flags as out of range
+ * (overflow to ±inf, `1e400`, and underflow to zero, `1e-400`; a subnormal result such as
+ * `1e-310` is accepted), leading space, trailing bytes, NaN. Undefined when refused.
  */
 export function parseDouble(s: string): number | undefined {
-  const len = s.length;
-  if (len === 0 || len > 5000) return undefined;
-  const c0 = s.charCodeAt(0);
-  const cl = s.charCodeAt(len - 1);
-  if (isSpace(c0) || isSpace(cl)) return undefined;
-  const lower = s.toLowerCase();
-  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity;
-  if (lower === '-inf' || lower === '-infinity') return -Infinity;
-  // strtod's grammar: [sign] digits [. digits] [e [sign] digits], or hex floats (rare; refused here).
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return undefined;
-  const d = Number(s);
-  return Number.isNaN(d) ? undefined : d;
+  if (s.length === 0) return undefined;
+  if (DECIMAL_DOUBLE.test(s)) {
+    const d = Number(s);
+    if (d === Infinity || d === -Infinity) return undefined; // overflow: ERANGE with HUGE_VAL
+    if (d === 0 && /[1-9]/.test(mantissaOf(s))) return undefined; // underflow: ERANGE with zero
+    return d;
+  }
+  const inf = INFINITE_DOUBLE.exec(s);
+  if (inf !== null) return inf[1] === '-' ? -Infinity : Infinity;
+  const hex = HEX_DOUBLE.exec(s);
+  if (hex === null) return undefined;
+  const intDigits = hex[2]!;
+  const fracDigits = hex[3] ?? '';
+  // strtod needs a hex digit after "0x" (else it parses the "0" alone and stops at the "x").
+  if (intDigits.length + fracDigits.length === 0) return undefined;
+  const mantissa = BigInt('0x0' + intDigits + fracDigits);
+  const sign = hex[1] === '-' ? -1 : 1;
+  if (mantissa === 0n) return sign * 0;
+  // An exponent beyond any double's reach only matters through its sign: clamp it.
+  const p = hex[4] === undefined ? 0 : Math.max(-1e6, Math.min(1e6, Number(hex[4])));
+  const v = scaleBinary(mantissa, p - 4 * fracDigits.length);
+  return v === undefined ? undefined : sign * v;
 }
 
-function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
+/** The digits before any exponent (to tell 0e5, a true zero, from 1e-400, an underflow). */
+function mantissaOf(s: string): string {
+  const e = s.search(/[eE]/);
+  return e < 0 ? s : s.slice(0, e);
+}
+
+/**
+ * mantissa × 2^exp rounded to the nearest double (ties to even), as strtod rounds; undefined
+ * on overflow or when the result rounds to zero.
+ */
+function scaleBinary(mantissa: bigint, exp: number): number | undefined {
+  const bits = mantissa.toString(2).length;
+  const top = bits - 1 + exp; // the exponent of the leading bit
+  if (top > 1023) return undefined;
+  if (top >= -1022) {
+    // Normal: keep 64 bits plus a sticky bit; Number() then rounds to 53 bits correctly.
+    let m = mantissa;
+    let e = exp;
+    if (bits > 64) {
+      const shift = BigInt(bits - 64);
+      const sticky = (m & ((1n << shift) - 1n)) !== 0n ? 1n : 0n;
+      m = (m >> shift) | sticky;
+      e += bits - 64;
+    }
+    const v = timesPow2(Number(m), e);
+    return Number.isFinite(v) ? v : undefined;
+  }
+  // Subnormal: the quantum is 2^-1074; round mantissa × 2^(exp + 1074) to an integer.
+  const shift = -(exp + 1074);
+  let q: bigint;
+  if (shift <= 0) {
+    q = mantissa << BigInt(-shift);
+  } else {
+    const s = BigInt(shift);
+    q = mantissa >> s;
+    const rest = mantissa & ((1n << s) - 1n);
+    const half = 1n << (s - 1n);
+    if (rest > half || (rest === half && (q & 1n) === 1n)) q++;
+  }
+  if (q === 0n) return undefined;
+  return Number(q) * Number.MIN_VALUE;
+}
+
+/** x × 2^e in steps that keep the intermediate results normal (exact for normal results). */
+function timesPow2(x: number, e: number): number {
+  let v = x;
+  let k = e;
+  while (k > 1000) { v *= 2 ** 1000; k -= 1000; }
+  while (k < -1000) { v *= 2 ** -1000; k += 1000; }
+  return v * 2 ** k;
+}
+
+/** What strtod returns for a well-formed number beyond a double's range: ±inf or ±0. */
+export function outOfRangeDouble(s: string): number | undefined {
+  if (DECIMAL_DOUBLE.test(s)) return Number(s);
+  const hex = HEX_DOUBLE.exec(s);
+  if (hex === null) return undefined;
+  const digits = hex[2]! + (hex[3] ?? '');
+  if (digits.length === 0) return undefined;
+  const sign = hex[1] === '-' ? -1 : 1;
+  const mantissa = BigInt('0x0' + digits);
+  if (mantissa === 0n) return sign * 0;
+  const top = mantissa.toString(2).length - 1 + Number(hex[4] ?? 0) - 4 * (hex[3] ?? '').length;
+  return sign * (top > 0 ? Infinity : 0);
 }
 
 /**

@@ -147,6 +147,8 @@ export function defaultParams(): ConfigParam[] {
     { name: 'set-max-intset-entries', value: '512', parse: integerParam(0, longMax) },
     { name: 'list-max-listpack-size', value: '-2', parse: integerParam(-2147483648, intMax), aliases: ['list-max-ziplist-size'] },
     { name: 'list-compress-depth', value: '0', parse: integerParam(0, intMax) },
+    // HyperLogLog: a sparse HLL that would grow past this many bytes becomes dense.
+    { name: 'hll-sparse-max-bytes', value: '3000', parse: memoryParam(0n, 2n ** 63n - 1n) },
   ];
 }
 

@@ -172,6 +172,17 @@ export class Database {
     this.host.onKeyModified(this, key);
   }
 
+  /**
+   * Replaces an existing key's value by the same content in another form (Redis's
+   * dbUnshareStringValue: a latin1 string becomes a RawString before an edit in place). Keeps
+   * the TTL and is not a modification: no WATCH, notification or blocking signal.
+   */
+  replaceRepresentation(key: string, value: Value): void {
+    const shard = this.shards[shardIndex(key)]!;
+    if (!shard.data.has(key)) throw new Error('replaceRepresentation: no such key');
+    shard.data.set(key, value);
+  }
+
   /** Removes a key; true when it existed (and had not expired). */
   delete(key: string): boolean {
     if (this.peek(key) === undefined) return false;

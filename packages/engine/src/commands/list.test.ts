@@ -5,7 +5,7 @@ import { ReplyParser, RespWriter } from '@nodis/protocol';
 import { createTestEngine } from '../testing.js';
 import { defineCommand } from '../command.js';
 import { allCommands } from './index.js';
-import { parseTimeout } from './list.js';
+import { parseTimeout } from '../blocking.js';
 import { ListValue } from '../types/list.js';
 import { CapturingWriter, ReplyError, SimpleString, type Reply } from '../reply.js';
 import type { Client } from '../client.js';

@@ -1,15 +1,15 @@
 import type { Client } from '../client.js';
 import { defineCommand, type Command } from '../command.js';
-import { INT64_MAX, INT64_MIN, parseInt64 } from '../args.js';
+import { INT64_MIN, parseInt64 } from '../args.js';
 import {
   INDEX_OUT_OF_RANGE, LIST_COUNT_NOT_POSITIVE, LPOS_COUNT_NEGATIVE, LPOS_MAXLEN_NEGATIVE,
-  LPOS_RANK_ZERO, NOT_INTEGER, NO_SUCH_KEY, NUMKEYS_NOT_POSITIVE, SYNTAX, TIMEOUT_NEGATIVE,
-  TIMEOUT_NOT_FLOAT, VALUE_MUST_BE_POSITIVE, WRONGTYPE, wrongArity,
+  LPOS_RANK_ZERO, NOT_INTEGER, NO_SUCH_KEY, NUMKEYS_NOT_POSITIVE, SYNTAX,
+  VALUE_MUST_BE_POSITIVE, WRONGTYPE, wrongArity,
 } from '../errors.js';
 import type { Value } from '../keyspace.js';
 import type { ArgumentSpec, KeySpec } from '../spec.js';
 import { ListValue } from '../types/list.js';
-import { parseLongDouble } from '../types/long-double.js';
+import { mayBlock, parseTimeout } from '../blocking.js';
 
 /**
  * The list family: pushes and pops at both ends, access by index and by value, LMOVE and
@@ -126,77 +126,6 @@ function parseNonNegative(arg: string, message = VALUE_MUST_BE_POSITIVE): number
   const v = parseInt64(arg);
   if (v === undefined || v < 0) return message;
   return Number(v);
-}
-
-// ---------------------------------------------------------------- blocking timeouts
-
-const TWO_64 = 1n << 64n;
-
-function bitLength(n: bigint): number { return n.toString(2).length; }
-
-/**
- * A blocking command's timeout in seconds, as Redis 7.0's getTimeoutFromObjectOrReply reads it:
- * a long double (strtold: decimals, hex, `inf`), times 1000 rounded to the 64-bit significand,
- * rounded up to whole ms (`ceill`) and cast to long long, where anything beyond the range
- * becomes LLONG_MIN. So 0.0001 waits 1 ms, -0.0005 and even -0.001 (whose long double product is
- * just above -1) wait forever like 0, and `inf` or 1e300 are "negative". Returns the absolute
- * deadline in ms (0 = forever) or the error. A deadline past int64 never fires in Redis
- * (its timeout table is unsigned): forever too, as is anything beyond a safe integer.
- */
-export function parseTimeout(arg: string, now: number): number | string {
-  const n = parseInt64(arg);
-  let ms: number;
-  if (n !== undefined) {
-    // Integer seconds, the common case: exact without long double arithmetic.
-    if (n < 0) return TIMEOUT_NEGATIVE;
-    if (typeof n === 'bigint') return BigInt(n) * 1000n > INT64_MAX ? TIMEOUT_NEGATIVE : 0;
-    ms = n * 1000;
-  } else {
-    const x = parseLongDouble(arg);
-    if (x === undefined) return TIMEOUT_NOT_FLOAT;
-    if (x.kind !== 'finite') return TIMEOUT_NEGATIVE; // (long long) of ±inf is LLONG_MIN
-    if (x.mantissa === 0n) return 0;
-    // x * 1000 = (m * 1000) * 2^e exactly; round to 64 significant bits, ties to even.
-    let m = x.mantissa * 1000n;
-    let e = x.exponent;
-    const excess = bitLength(m) - 64;
-    if (excess > 0) {
-      const s = BigInt(excess);
-      let q = m >> s;
-      const rest = m - (q << s);
-      const half = 1n << (s - 1n);
-      if (rest > half || (rest === half && (q & 1n) === 1n)) q += 1n;
-      if (q === TWO_64) { q >>= 1n; e += 1; }
-      m = q;
-      e += excess;
-    }
-    // ceill, then the cast: the integer part, rounded away from zero only for positive values.
-    let t: bigint;
-    if (e >= 0) {
-      t = m << BigInt(e);
-    } else {
-      const s = BigInt(-e);
-      t = m >> s;
-      if (!x.negative && (t << s) !== m) t += 1n;
-    }
-    if (x.negative) t = -t;
-    if (t < 0n || t > INT64_MAX) return TIMEOUT_NEGATIVE;
-    if (t > BigInt(Number.MAX_SAFE_INTEGER)) return 0;
-    ms = Number(t);
-  }
-  if (ms === 0) return 0;
-  const deadline = now + ms;
-  return deadline > Number.MAX_SAFE_INTEGER ? 0 : deadline;
-}
-
-/**
- * Whether the client may block. TODO(MULTI): inside a transaction (CLIENT_DENY_BLOCKING in
- * Redis; scripts too) a blocking command that finds nothing must not block: it answers as if
- * its timeout had expired at once — BLPOP, BRPOP and BLMPOP a null array, BLMOVE and
- * BRPOPLPUSH a null bulk string. Return false here when the client is in MULTI.
- */
-function mayBlock(_ctx: Client): boolean {
-  return true;
 }
 
 // ---------------------------------------------------------------- push
