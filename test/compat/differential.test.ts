@@ -7,11 +7,15 @@ import { ReplyMap, ReplySet, type Reply } from '@nodis/protocol';
 import { startServer, type NodisServer } from '@nodis/server';
 import { RespTestClient } from '../helpers/resp-client.js';
 import { redisAvailable, startRedis, type RedisProcess } from '../helpers/redis.js';
+import { bitmapCommands } from './generators/bitmap.js';
+import { hyperloglogCommands } from './generators/hyperloglog.js';
+import { normaliseZset, zsetCommands } from './generators/zset.js';
+import { zsetAlgebraCommands } from './generators/zset-algebra.js';
 
 /**
  * Differential test: random command sequences go to nodis and to a real redis-server (the
  * oracle), one command at a time, and every reply must be equal (type and bytes).
- * A new command joins by adding a generator below.
+ * A new command joins by adding a generator below (a family with many: a module in generators/).
  */
 
 const KEYS = ['a', 'b', 'c', 'k:1', 'bin\x00\r\n', ''];
@@ -111,6 +115,11 @@ const command: fc.Arbitrary<Argv> = fc.oneof(
   tuple(key).map(([k]) => ['SSCAN', k, '0', 'COUNT', '1000']),
   tuple(fc.constantFrom('SPOP', 'SRANDMEMBER'), key).map(([c, k]) => [c, k]),
   tuple(key).map(([k]) => ['OBJECT', 'ENCODING', k]),
+  // sorted sets, bitmaps, HyperLogLog: generators beside this file (test/compat/generators/)
+  ...zsetCommands(key),
+  ...zsetAlgebraCommands(key),
+  ...bitmapCommands(key),
+  ...hyperloglogCommands(key),
   // connection and errors
   tuple(value).map(([v]) => ['ECHO', v]),
   fc.constantFrom(['PING'], ['PING', 'hi'], ['GET'], ['SET', 'a'], ['NOSUCHCOMMAND', 'x'], ['INCR', 'a', 'b'], ['OBJECT', 'nosuch', 'a']),
@@ -123,6 +132,8 @@ const command: fc.Arbitrary<Argv> = fc.oneof(
  */
 const SORTED = new Set(['KEYS', 'SMEMBERS', 'SINTER', 'SUNION', 'SDIFF', 'HKEYS', 'HVALS']);
 function normalise(argv: Argv, reply: Reply): unknown {
+  const zset = normaliseZset(argv, reply);
+  if (zset !== undefined) return zset;
   const name = argv[0]!.toUpperCase();
   if (reply instanceof ReplySet) return [...reply.items].map(String).sort();
   if (SORTED.has(name) && Array.isArray(reply)) return [...reply].map(String).sort();

@@ -133,3 +133,35 @@ export const UNBLOCKED = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
 /** Redis's addReplySubcommandSyntaxError: the subcommand as typed, the container upper-cased. */
 export const subcommandSyntax = (sub: string, container: string): string =>
   `ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
+
+// Bitmaps (commands/bitmap.ts).
+export const BIT_OFFSET_NOT_INTEGER = 'ERR bit offset is not an integer or out of range';
+export const BIT_NOT_INTEGER = 'ERR bit is not an integer or out of range';
+export const BITPOS_BIT_NOT_BINARY = 'ERR The bit argument must be 1 or 0.';
+export const BITOP_NOT_SINGLE_SOURCE = 'ERR BITOP NOT must be called with a single source key.';
+export const INVALID_BITFIELD_TYPE =
+  'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
+export const INVALID_OVERFLOW_TYPE = 'ERR Invalid OVERFLOW type specified';
+export const BITFIELD_RO_ONLY_GET = 'ERR BITFIELD_RO only supports the GET subcommand';
+
+// HyperLogLog (commands/hyperloglog.ts).
+/** A string that is not an HLL (bad header or magic, unknown encoding, dense of the wrong length). */
+export const HLL_WRONGTYPE = 'WRONGTYPE Key is not a valid HyperLogLog string value.';
+/** An HLL whose sparse opcodes do not describe its 16384 registers. */
+export const HLL_CORRUPTED = 'INVALIDOBJ Corrupted HLL object detected';
+
+// Sorted-set algebra (commands/zset-algebra.ts).
+export const WEIGHT_NOT_FLOAT = 'ERR weight value is not a float';
+/** ZUNION/ZINTER/ZDIFF/ZINTERCARD and the STORE forms given numkeys < 1; `command` lower-case. */
+export const atLeastOneInputKey = (command: string): string =>
+  `ERR at least 1 input key is needed for '${command}' command`;
+
+// Sorted sets (commands/zset.ts).
+export const ZADD_XX_NX = 'ERR XX and NX options at the same time are not compatible';
+export const ZADD_GT_LT_NX = 'ERR GT, LT, and/or NX options at the same time are not compatible';
+export const ZADD_INCR_PAIRS = 'ERR INCR option supports a single increment-element pair';
+export const SCORE_NAN = 'ERR resulting score is not a number (NaN)';
+export const SCORE_RANGE_NOT_FLOAT = 'ERR min or max is not a float';
+export const LEX_RANGE_INVALID = 'ERR min or max not valid string range item';
+export const ZRANGE_LIMIT_NEEDS_BY = 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX';
+export const ZRANGE_WITHSCORES_BYLEX = 'ERR syntax error, WITHSCORES not supported in combination with BYLEX';

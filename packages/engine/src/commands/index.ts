@@ -1,10 +1,14 @@
 import type { Command } from '../command.js';
+import { bitmapCommands } from './bitmap.js';
 import { genericCommands } from './generic.js';
 import { hashCommands } from './hash.js';
+import { hyperloglogCommands } from './hyperloglog.js';
 import { listCommands } from './list.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
 import { stringCommands } from './string.js';
+import { zsetCommands } from './zset.js';
+import { zsetAlgebraCommands } from './zset-algebra.js';
 
 /** Every built-in command, family by family. A new family adds one line here. */
 export const allCommands: readonly Command[] = [
@@ -12,6 +16,10 @@ export const allCommands: readonly Command[] = [
   ...listCommands,
   ...hashCommands,
   ...setCommands,
+  ...zsetCommands,
+  ...zsetAlgebraCommands,
+  ...bitmapCommands,
+  ...hyperloglogCommands,
   ...genericCommands,
   ...serverCommands,
 ];

@@ -1,0 +1,951 @@
+import type { Client } from '../client.js';
+import { defineCommand, type Command } from '../command.js';
+import { INT64_MIN, parseDouble, parseInt64 } from '../args.js';
+import { mayBlock, parseTimeout } from '../blocking.js';
+import {
+  INVALID_CURSOR, LEX_RANGE_INVALID, LIST_COUNT_NOT_POSITIVE, LONG_OUT_OF_RANGE, NOT_FLOAT, NOT_INTEGER,
+  NUMKEYS_NOT_POSITIVE, SCORE_NAN, SCORE_RANGE_NOT_FLOAT, SYNTAX, VALUE_MUST_BE_POSITIVE, VALUE_OUT_OF_RANGE,
+  WRONGTYPE, ZADD_GT_LT_NX, ZADD_INCR_PAIRS, ZADD_XX_NX, ZRANGE_LIMIT_NEEDS_BY, ZRANGE_WITHSCORES_BYLEX,
+  randomCountTooLarge,
+} from '../errors.js';
+import { globMatch } from '../glob.js';
+import { formatDouble } from '../reply.js';
+import { parseScanCursor, parseScanOptions } from '../scan.js';
+import type { ArgumentSpec, KeySpec } from '../spec.js';
+import { scanCollection } from '../types/collection-scan.js';
+import { ZSetValue } from '../types/zset.js';
+import { MAX_RANDOM_REPEATS } from './set.js';
+import {
+  lexRanks, listpackScoreText, lookupZset, parseLexBound, parseScoreBound,
+  replyScored, scoreRanks, zsetLimits,
+} from './zset-common.js';
+
+/**
+ * The sorted-set family but for the algebra (zset-algebra.ts): ZADD and ZINCRBY, membership
+ * and ranks, the ranges by rank, score and lex (ZRANGE's unified syntax and the older
+ * commands, which Redis 7.0 runs through the same code, hence the same option errors), their
+ * removal forms, the pops (ZPOPMIN, ZMPOP and the blocking BZPOPMIN, BZPOPMAX, BZMPOP),
+ * ZRANDMEMBER and ZSCAN. The data structure is types/zset.ts: ranks and ranges are O(log n + m)
+ * there; removing m members (pops, ZREMRANGEBY*) costs m descents of a tree 4 levels deep at
+ * 10M members, and emptying a whole set deletes the key instead.
+ *
+ * Error order follows Redis 7.0.15: most commands parse all their arguments before looking at
+ * the key (ZADD's scores, range bounds, counts, ZSCAN's cursor), so only ZREM, ZCARD, ZSCORE,
+ * ZMSCORE, ZRANK and ZREVRANK check the type centrally (`keyType`); the others check it in the
+ * handler. ZRANK has no WITHSCORE in 7.0 (arity 3).
+ *
+ * Encodings: a key created by ZADD or ZINCRBY grows as Redis's does (types/zset.ts `set`:
+ * listpack until the limits are passed, never back); ZRANGESTORE sizes its destination from a
+ * rank range's length, else grows it one member at a time, as Redis 7.0 does (it matters for
+ * the encoding's -0 detail, see types/zset.ts).
+ */
+
+// ---------------------------------------------------------------- spec helpers
+
+const KEY: ArgumentSpec = { name: 'key', type: 'key' };
+const MEMBER: ArgumentSpec = { name: 'member', type: 'string' };
+const MEMBERS: ArgumentSpec = { name: 'member', type: 'string', multiple: true };
+const LIMIT_ARG: ArgumentSpec = {
+  name: 'offset_count', type: 'block', token: 'LIMIT', optional: true,
+  arguments: [{ name: 'offset', type: 'integer' }, { name: 'count', type: 'integer' }],
+};
+const WITHSCORES_ARG: ArgumentSpec = { name: 'withscores', type: 'pure-token', token: 'WITHSCORES', optional: true };
+const MIN_MAX = (type: 'double' | 'string', reverse = false): ArgumentSpec[] => (reverse
+  ? [{ name: 'max', type }, { name: 'min', type }]
+  : [{ name: 'min', type }, { name: 'max', type }]);
+const WHERE_ARG: ArgumentSpec = {
+  name: 'where', type: 'oneof', arguments: [
+    { name: 'min', type: 'pure-token', token: 'MIN' }, { name: 'max', type: 'pure-token', token: 'MAX' },
+  ],
+};
+const MPOP_ARGUMENTS: ArgumentSpec[] = [
+  { name: 'numkeys', type: 'integer' }, { name: 'key', type: 'key', multiple: true }, WHERE_ARG,
+  { name: 'count', type: 'integer', token: 'COUNT', optional: true },
+];
+const TIMEOUT_ARG: ArgumentSpec = { name: 'timeout', type: 'double' };
+
+function keySpec(flags: string[], index = 1, lastKey = 0): KeySpec {
+  return { flags, beginSearch: { index }, findKeys: { lastKey, keyStep: 1, limit: 0 } };
+}
+const READ = [keySpec(['RO', 'access'])];
+const REMOVE = [keySpec(['RW', 'delete'])];
+const POP = [keySpec(['RW', 'access', 'delete'])];
+const numkeysSpec = (index: number): KeySpec => ({
+  flags: ['RW', 'access', 'delete'], beginSearch: { index }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 },
+});
+
+const RANGE_COMPLEXITY = 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.';
+const RANGE_BY_COMPLEXITY = 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).';
+const REMOVE_COMPLEXITY = 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.';
+const POP_COMPLEXITY = 'O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.';
+const MPOP_COMPLEXITY = 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.';
+
+// ---------------------------------------------------------------- helpers
+
+const WRONG = Symbol('wrongtype');
+
+/** The key's sorted set, undefined when missing; WRONGTYPE (answered here) for another type. */
+function zsetAt(ctx: Client, key: string): ZSetValue | undefined | typeof WRONG {
+  const v = ctx.db.lookup(key);
+  if (v === undefined || v instanceof ZSetValue) return v;
+  ctx.reply.error(WRONGTYPE);
+  return WRONG;
+}
+
+/** After removing members: an emptied set vanishes, else the key was modified in place. */
+function afterRemoval(ctx: Client, key: string, z: ZSetValue): void {
+  if (z.size === 0) ctx.db.delete(key);
+  else ctx.db.host.onKeyModified(ctx.db, key);
+}
+
+/** getLongFromObject: an int64 (a number; beyond 2^53 only its order matters here). */
+function parseLong(arg: string): number | undefined {
+  const v = parseInt64(arg);
+  return v === undefined ? undefined : Number(v);
+}
+
+/** Inclusive ranks [lo, hi]; lo > hi selects nothing. */
+type Ranks = [number, number];
+const NONE: Ranks = [0, -1];
+
+/** A rank range as Redis resolves it: negatives from the end, clamped; reversed ranks count from the top. */
+function rankWindow(size: number, start: number, stop: number, reverse: boolean): Ranks {
+  let s = start < 0 ? size + start : start;
+  let e = stop < 0 ? size + stop : stop;
+  if (s < 0) s = 0;
+  if (s > e || s >= size) return NONE;
+  if (e >= size) e = size - 1;
+  return reverse ? [size - 1 - e, size - 1 - s] : [s, e];
+}
+
+/**
+ * LIMIT over the ranks [first, end) of a score or lex range: skip `offset` from the start (the
+ * top when reversed), keep `limit` (negative: all). A negative offset selects nothing (Redis
+ * skips past the end).
+ */
+function limitWindow([first, end]: [number, number], reverse: boolean, offset: number, limit: number): Ranks {
+  if (offset < 0) return NONE;
+  const left = end - first - offset;
+  if (left <= 0) return NONE;
+  const take = limit < 0 ? left : Math.min(left, limit);
+  if (take === 0) return NONE;
+  return reverse ? [end - offset - take, end - offset - 1] : [first + offset, first + offset + take - 1];
+}
+
+/** Ranks lo..hi in order (descending when reversed), with scores when asked (ZRANGE's shapes). */
+function replyRanks(ctx: Client, z: ZSetValue, [lo, hi]: Ranks, reverse: boolean, withScores: boolean): void {
+  const r = ctx.reply;
+  const n = Math.max(0, hi - lo + 1);
+  if (!withScores) {
+    r.array(n);
+    z.each(lo, hi, reverse, (m) => r.bulk(m));
+  } else if (r.protocol === 3) {
+    r.array(n);
+    z.each(lo, hi, reverse, (m, s) => { r.array(2); r.bulk(m); r.double(s); });
+  } else {
+    r.array(n * 2);
+    z.each(lo, hi, reverse, (m, s) => { r.bulk(m); r.double(s); });
+  }
+}
+
+/** Removes ranks lo..hi (a whole set by deleting its key) and reports the change. */
+function removeRanks(ctx: Client, key: string, z: ZSetValue, [lo, hi]: Ranks): number {
+  if (lo > hi) return 0;
+  const n = hi - lo + 1;
+  if (n === z.size) {
+    ctx.db.delete(key);
+    return n;
+  }
+  z.deleteRange(lo, hi);
+  afterRemoval(ctx, key, z);
+  return n;
+}
+
+// ---------------------------------------------------------------- ZADD, ZINCRBY
+
+/** Redis's zaddGenericCommand: options, then every score, then the key's type. */
+function zaddGeneric(ctx: Client, argv: string[], zincrby: boolean): void {
+  let nx = false, xx = false, gt = false, lt = false, ch = false, incr = zincrby;
+  let at = 2;
+  for (; !zincrby && at < argv.length; at++) {
+    const opt = argv[at]!.toUpperCase();
+    if (opt === 'NX') nx = true;
+    else if (opt === 'XX') xx = true;
+    else if (opt === 'GT') gt = true;
+    else if (opt === 'LT') lt = true;
+    else if (opt === 'CH') ch = true;
+    else if (opt === 'INCR') incr = true;
+    else break;
+  }
+  const elements = argv.length - at;
+  if (elements === 0 || elements % 2 !== 0) return ctx.reply.error(SYNTAX);
+  if (nx && xx) return ctx.reply.error(ZADD_XX_NX);
+  if ((gt && nx) || (lt && nx) || (gt && lt)) return ctx.reply.error(ZADD_GT_LT_NX);
+  if (incr && elements > 2) return ctx.reply.error(ZADD_INCR_PAIRS);
+  const pairs = elements / 2;
+  const scores: number[] = [];
+  for (let j = 0; j < pairs; j++) {
+    const s = parseDouble(argv[at + 2 * j]!);
+    if (s === undefined) return ctx.reply.error(NOT_FLOAT);
+    scores.push(s);
+  }
+  const key = argv[1]!;
+  let z = zsetAt(ctx, key);
+  if (z === WRONG) return;
+  const created = z === undefined;
+  if (z === undefined) {
+    if (xx) return incr ? ctx.reply.null() : ctx.reply.int(0);
+    z = new ZSetValue();
+  }
+  const limits = zsetLimits(ctx);
+  let added = 0, updated = 0, processed = 0, score = 0;
+  for (let j = 0; j < pairs; j++) {
+    let s = scores[j]!;
+    const member = argv[at + 2 * j + 1]!;
+    const current = z.score(member);
+    if (current !== undefined) {
+      if (nx) continue;
+      if (incr) {
+        s += current;
+        // Only one pair with INCR: nothing was changed before this error.
+        if (Number.isNaN(s)) return ctx.reply.error(SCORE_NAN);
+      }
+      if ((lt && s >= current) || (gt && s <= current)) continue;
+      processed++;
+      score = s;
+      // 0 and -0 are the same score: no update (the stored one stays).
+      if (s !== current) {
+        z.set(member, s, limits);
+        updated++;
+      }
+    } else if (!xx) {
+      z.set(member, s, limits);
+      added++;
+      processed++;
+      score = s;
+    }
+  }
+  if (created) ctx.db.set(key, z);
+  else if (added + updated > 0) ctx.db.host.onKeyModified(ctx.db, key);
+  if (!incr) return ctx.reply.int(ch ? added + updated : added);
+  if (processed > 0) ctx.reply.double(score);
+  else ctx.reply.null();
+}
+
+// ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]
+export const zadd = defineCommand({
+  name: 'zadd', arity: -4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '1.2.0', summary: 'Add one or more members to a sorted set, or update its score if it already exists',
+  complexity: 'O(log(N)) for each item added, where N is the number of elements in the sorted set.',
+  history: [['2.4.0', 'Accepts multiple elements.'], ['3.0.2', 'Added the `XX`, `NX`, `CH` and `INCR` options.'], ['6.2.0', 'Added the `GT` and `LT` options.']],
+  keySpecs: [keySpec(['RW', 'update'])],
+  arguments: [
+    KEY,
+    { name: 'condition', type: 'oneof', since: '3.0.2', optional: true, arguments: [{ name: 'nx', type: 'pure-token', token: 'NX' }, { name: 'xx', type: 'pure-token', token: 'XX' }] },
+    { name: 'comparison', type: 'oneof', since: '6.2.0', optional: true, arguments: [{ name: 'gt', type: 'pure-token', token: 'GT' }, { name: 'lt', type: 'pure-token', token: 'LT' }] },
+    { name: 'change', type: 'pure-token', token: 'CH', since: '3.0.2', optional: true },
+    { name: 'increment', type: 'pure-token', token: 'INCR', since: '3.0.2', optional: true },
+    { name: 'score_member', type: 'block', multiple: true, arguments: [{ name: 'score', type: 'double' }, MEMBER] },
+  ],
+  reply: 'integer: members added (with CH: added or changed); with INCR: the new score, or nil when not applied',
+  run(ctx, argv) { zaddGeneric(ctx, argv, false); },
+});
+
+// ZINCRBY key increment member
+export const zincrby = defineCommand({
+  name: 'zincrby', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '1.2.0', summary: 'Increment the score of a member in a sorted set',
+  complexity: 'O(log(N)) where N is the number of elements in the sorted set.',
+  keySpecs: [keySpec(['RW', 'access', 'update'])],
+  arguments: [KEY, { name: 'increment', type: 'integer' }, MEMBER],
+  reply: 'double: the new score',
+  run(ctx, argv) { zaddGeneric(ctx, argv, true); },
+});
+
+// ---------------------------------------------------------------- members
+
+// ZREM key member [member ...]
+export const zrem = defineCommand({
+  name: 'zrem', arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '1.2.0', summary: 'Remove one or more members from a sorted set',
+  complexity: 'O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.',
+  history: [['2.4.0', 'Accepts multiple elements.']],
+  keyType: 'zset', keySpecs: REMOVE, arguments: [KEY, MEMBERS],
+  reply: 'integer: the number of members removed',
+  run(ctx, argv) {
+    const key = argv[1]!;
+    const z = lookupZset(ctx, key);
+    if (z === undefined) return ctx.reply.int(0);
+    let removed = 0;
+    for (let i = 2; i < argv.length && z.size > 0; i++) if (z.delete(argv[i]!)) removed++;
+    if (removed > 0) afterRemoval(ctx, key, z);
+    ctx.reply.int(removed);
+  },
+});
+
+// ZCARD key
+export const zcard = defineCommand({
+  name: 'zcard', arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '1.2.0', summary: 'Get the number of members in a sorted set', complexity: 'O(1)',
+  keyType: 'zset', keySpecs: [keySpec(['RO'])], arguments: [KEY],
+  reply: 'integer: the cardinality, 0 when the key is missing',
+  run(ctx, argv) { ctx.reply.int(lookupZset(ctx, argv[1]!)?.size ?? 0); },
+});
+
+// ZSCORE key member
+export const zscore = defineCommand({
+  name: 'zscore', arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '1.2.0', summary: 'Get the score associated with the given member in a sorted set', complexity: 'O(1)',
+  keyType: 'zset', keySpecs: READ, arguments: [KEY, MEMBER],
+  reply: 'double, or nil when not a member',
+  run(ctx, argv) {
+    const s = lookupZset(ctx, argv[1]!)?.score(argv[2]!);
+    if (s === undefined) ctx.reply.null();
+    else ctx.reply.double(s);
+  },
+});
+
+// ZMSCORE key member [member ...]
+export const zmscore = defineCommand({
+  name: 'zmscore', arity: -3, flags: ['readonly', 'fast'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '6.2.0', summary: 'Get the score associated with the given members in a sorted set',
+  complexity: 'O(N) where N is the number of members being requested.',
+  keyType: 'zset', keySpecs: READ, arguments: [KEY, MEMBERS],
+  reply: 'array of doubles, nil for non-members',
+  run(ctx, argv) {
+    const z = lookupZset(ctx, argv[1]!);
+    ctx.reply.array(argv.length - 2);
+    for (let i = 2; i < argv.length; i++) {
+      const s = z?.score(argv[i]!);
+      if (s === undefined) ctx.reply.null();
+      else ctx.reply.double(s);
+    }
+  },
+});
+
+function rankGeneric(ctx: Client, argv: string[], reverse: boolean): void {
+  const z = lookupZset(ctx, argv[1]!);
+  const rank = z?.rank(argv[2]!);
+  if (rank === undefined) return ctx.reply.null();
+  ctx.reply.int(reverse ? z!.size - 1 - rank : rank);
+}
+
+// ZRANK key member
+export const zrank = defineCommand({
+  name: 'zrank', arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '2.0.0', summary: 'Determine the index of a member in a sorted set', complexity: 'O(log(N))',
+  keyType: 'zset', keySpecs: READ, arguments: [KEY, MEMBER],
+  reply: 'integer, or nil when not a member',
+  run(ctx, argv) { rankGeneric(ctx, argv, false); },
+});
+
+// ZREVRANK key member
+export const zrevrank = defineCommand({
+  name: 'zrevrank', arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '2.0.0', summary: 'Determine the index of a member in a sorted set, with scores ordered from high to low',
+  complexity: 'O(log(N))',
+  keyType: 'zset', keySpecs: READ, arguments: [KEY, MEMBER],
+  reply: 'integer, or nil when not a member',
+  run(ctx, argv) { rankGeneric(ctx, argv, true); },
+});
+
+// ---------------------------------------------------------------- counts
+
+// ZCOUNT key min max
+export const zcount = defineCommand({
+  name: 'zcount', arity: 4, flags: ['readonly', 'fast'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '2.0.0', summary: 'Count the members in a sorted set with scores within the given values',
+  complexity: 'O(log(N)) with N being the number of elements in the sorted set.',
+  keySpecs: READ, arguments: [KEY, ...MIN_MAX('double')],
+  reply: 'integer',
+  run(ctx, argv) {
+    const min = parseScoreBound(argv[2]!);
+    const max = parseScoreBound(argv[3]!);
+    if (min === undefined || max === undefined) return ctx.reply.error(SCORE_RANGE_NOT_FLOAT);
+    const z = zsetAt(ctx, argv[1]!);
+    if (z === WRONG) return;
+    if (z === undefined) return ctx.reply.int(0);
+    const [first, end] = scoreRanks(z, min, max);
+    ctx.reply.int(end - first);
+  },
+});
+
+// ZLEXCOUNT key min max
+export const zlexcount = defineCommand({
+  name: 'zlexcount', arity: 4, flags: ['readonly', 'fast'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '2.8.9', summary: 'Count the number of members in a sorted set between a given lexicographical range',
+  complexity: 'O(log(N)) with N being the number of elements in the sorted set.',
+  keySpecs: READ, arguments: [KEY, ...MIN_MAX('string')],
+  reply: 'integer',
+  run(ctx, argv) {
+    const min = parseLexBound(argv[2]!);
+    const max = parseLexBound(argv[3]!);
+    if (min === undefined || max === undefined) return ctx.reply.error(LEX_RANGE_INVALID);
+    const z = zsetAt(ctx, argv[1]!);
+    if (z === WRONG) return;
+    if (z === undefined) return ctx.reply.int(0);
+    const [first, end] = lexRanks(z, min, max);
+    ctx.reply.int(end - first);
+  },
+});
+
+// ---------------------------------------------------------------- ranges
+
+type RangeType = 'rank' | 'score' | 'lex';
+
+/** A parsed range query: which ranks it selects in a given set, and how to answer them. */
+interface RangeQuery {
+  select(z: ZSetValue): Ranks;
+  reverse: boolean;
+  withScores: boolean;
+  type: RangeType;
+}
+
+/**
+ * Redis's zrangeGenericCommand, steps 1 and 2: the options after `key min max` at argv[at]
+ * (each of REV, BYSCORE/BYLEX at most once and only where the command leaves them open; no
+ * WITHSCORES when storing; LIMIT anywhere, the last one counting), then the two bounds, given
+ * max first when reversed by score or lex. Returns the query or the error to answer.
+ */
+function parseRange(argv: string[], at: number, store: boolean, fixedType?: RangeType, fixedReverse?: boolean): RangeQuery | string {
+  let type = fixedType;
+  let reverse = fixedReverse;
+  let withScores = false;
+  let offset = 0;
+  let limit = -1;
+  for (let j = at + 3; j < argv.length; j++) {
+    const opt = argv[j]!.toUpperCase();
+    if (!store && opt === 'WITHSCORES') {
+      withScores = true;
+    } else if (opt === 'LIMIT' && argv.length - j - 1 >= 2) {
+      const o = parseLong(argv[j + 1]!);
+      const l = parseLong(argv[j + 2]!);
+      if (o === undefined || l === undefined) return NOT_INTEGER;
+      offset = o;
+      limit = l;
+      j += 2;
+    } else if (reverse === undefined && opt === 'REV') {
+      reverse = true;
+    } else if (type === undefined && opt === 'BYLEX') {
+      type = 'lex';
+    } else if (type === undefined && opt === 'BYSCORE') {
+      type = 'score';
+    } else {
+      return SYNTAX;
+    }
+  }
+  const t = type ?? 'rank';
+  const rev = reverse ?? false;
+  // Redis tests the count only: LIMIT with a count of -1 passes by rank (and is ignored).
+  if (limit !== -1 && t === 'rank') return ZRANGE_LIMIT_NEEDS_BY;
+  if (withScores && t === 'lex') return ZRANGE_WITHSCORES_BYLEX;
+  let minArg = argv[at + 1]!;
+  let maxArg = argv[at + 2]!;
+  if (rev && t !== 'rank') [minArg, maxArg] = [maxArg, minArg];
+  const query = { reverse: rev, withScores, type: t };
+  if (t === 'rank') {
+    const start = parseLong(minArg);
+    const stop = parseLong(maxArg);
+    if (start === undefined || stop === undefined) return NOT_INTEGER;
+    return { ...query, select: (z) => rankWindow(z.size, start, stop, rev) };
+  }
+  if (t === 'score') {
+    const min = parseScoreBound(minArg);
+    const max = parseScoreBound(maxArg);
+    if (min === undefined || max === undefined) return SCORE_RANGE_NOT_FLOAT;
+    return { ...query, select: (z) => limitWindow(scoreRanks(z, min, max), rev, offset, limit) };
+  }
+  const min = parseLexBound(minArg);
+  const max = parseLexBound(maxArg);
+  if (min === undefined || max === undefined) return LEX_RANGE_INVALID;
+  return { ...query, select: (z) => limitWindow(lexRanks(z, min, max), rev, offset, limit) };
+}
+
+/** ZRANGE and the older range commands: parse, then the key (missing: empty), then answer. */
+function rangeGeneric(ctx: Client, argv: string[], fixedType?: RangeType, fixedReverse?: boolean): void {
+  const query = parseRange(argv, 1, false, fixedType, fixedReverse);
+  if (typeof query === 'string') return ctx.reply.error(query);
+  const z = zsetAt(ctx, argv[1]!);
+  if (z === WRONG) return;
+  if (z === undefined) return ctx.reply.array(0);
+  replyRanks(ctx, z, query.select(z), query.reverse, query.withScores);
+}
+
+const ZRANGE_ARGUMENTS: ArgumentSpec[] = [
+  { name: 'sortby', type: 'oneof', optional: true, arguments: [{ name: 'byscore', type: 'pure-token', token: 'BYSCORE' }, { name: 'bylex', type: 'pure-token', token: 'BYLEX' }] },
+  { name: 'rev', type: 'pure-token', token: 'REV', optional: true },
+  LIMIT_ARG,
+];
+const since62 = (a: ArgumentSpec): ArgumentSpec => ({ ...a, since: '6.2.0' });
+
+// ZRANGE key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]
+export const zrange = defineCommand({
+  name: 'zrange', arity: -4, flags: ['readonly'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '1.2.0', summary: 'Return a range of members in a sorted set',
+  complexity: RANGE_COMPLEXITY,
+  history: [['6.2.0', 'Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options.']],
+  keySpecs: READ,
+  arguments: [KEY, { name: 'start', type: 'string' }, { name: 'stop', type: 'string' }, ...ZRANGE_ARGUMENTS.map(since62), WITHSCORES_ARG],
+  reply: 'array of members (WITHSCORES: RESP2 member, score ...; RESP3 [member, score] pairs)',
+  run(ctx, argv) { rangeGeneric(ctx, argv); },
+});
+
+// ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]
+export const zrangestore = defineCommand({
+  name: 'zrangestore', arity: -5, flags: ['write', 'denyoom'], keys: [1, 2, 1],
+  group: 'sorted-set', since: '6.2.0', summary: 'Store a range of members from sorted set into another key',
+  complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.',
+  keySpecs: [keySpec(['OW', 'update']), keySpec(['RO', 'access'], 2)],
+  arguments: [{ name: 'dst', type: 'key' }, { name: 'src', type: 'key' }, ...MIN_MAX('string'), ...ZRANGE_ARGUMENTS],
+  reply: 'integer: the number of members stored',
+  run(ctx, argv) {
+    const query = parseRange(argv, 2, true);
+    if (typeof query === 'string') return ctx.reply.error(query);
+    const dstKey = argv[1]!;
+    const src = zsetAt(ctx, argv[2]!);
+    if (src === WRONG) return;
+    const dst = new ZSetValue();
+    if (src !== undefined) {
+      const limits = zsetLimits(ctx);
+      const [lo, hi] = query.select(src);
+      // A rank range's length is known first: Redis creates the destination in the encoding
+      // that length needs; by score or lex it starts small and converts as it grows.
+      if (query.type === 'rank' && hi - lo + 1 > limits.maxListpackEntries) dst.markSkiplist();
+      src.each(lo, hi, query.reverse, (m, s) => dst.set(m, s, limits));
+    }
+    if (dst.size > 0) ctx.db.set(dstKey, dst);
+    else ctx.db.delete(dstKey);
+    ctx.reply.int(dst.size);
+  },
+});
+
+// ZREVRANGE key start stop [WITHSCORES]
+export const zrevrange = defineCommand({
+  name: 'zrevrange', arity: -4, flags: ['readonly'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '1.2.0', summary: 'Return a range of members in a sorted set, by index, with scores ordered from high to low',
+  complexity: RANGE_COMPLEXITY, deprecatedSince: '6.2.0', replacedBy: '`ZRANGE` with the `REV` argument',
+  keySpecs: READ,
+  arguments: [KEY, { name: 'start', type: 'integer' }, { name: 'stop', type: 'integer' }, WITHSCORES_ARG],
+  reply: 'array of members, highest score first',
+  run(ctx, argv) { rangeGeneric(ctx, argv, 'rank', true); },
+});
+
+// ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]
+export const zrangebyscore = defineCommand({
+  name: 'zrangebyscore', arity: -4, flags: ['readonly'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '1.0.5', summary: 'Return a range of members in a sorted set, by score',
+  complexity: RANGE_BY_COMPLEXITY, deprecatedSince: '6.2.0', replacedBy: '`ZRANGE` with the `BYSCORE` argument',
+  history: [['2.0.0', 'Added the `WITHSCORES` modifier.']],
+  keySpecs: READ,
+  arguments: [KEY, ...MIN_MAX('double'), { ...WITHSCORES_ARG, since: '2.0.0' }, LIMIT_ARG],
+  reply: 'array of members (WITHSCORES: with their scores)',
+  run(ctx, argv) { rangeGeneric(ctx, argv, 'score', false); },
+});
+
+// ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]
+export const zrevrangebyscore = defineCommand({
+  name: 'zrevrangebyscore', arity: -4, flags: ['readonly'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '2.2.0', summary: 'Return a range of members in a sorted set, by score, with scores ordered from high to low',
+  complexity: RANGE_BY_COMPLEXITY, deprecatedSince: '6.2.0', replacedBy: '`ZRANGE` with the `REV` and `BYSCORE` arguments',
+  history: [['2.1.6', '`min` and `max` can be exclusive.']],
+  keySpecs: READ,
+  arguments: [KEY, ...MIN_MAX('double', true), WITHSCORES_ARG, LIMIT_ARG],
+  reply: 'array of members, highest score first (WITHSCORES: with their scores)',
+  run(ctx, argv) { rangeGeneric(ctx, argv, 'score', true); },
+});
+
+// ZRANGEBYLEX key min max [LIMIT offset count]
+export const zrangebylex = defineCommand({
+  name: 'zrangebylex', arity: -4, flags: ['readonly'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '2.8.9', summary: 'Return a range of members in a sorted set, by lexicographical range',
+  complexity: RANGE_BY_COMPLEXITY, deprecatedSince: '6.2.0', replacedBy: '`ZRANGE` with the `BYLEX` argument',
+  keySpecs: READ, arguments: [KEY, ...MIN_MAX('string'), LIMIT_ARG],
+  reply: 'array of members',
+  run(ctx, argv) { rangeGeneric(ctx, argv, 'lex', false); },
+});
+
+// ZREVRANGEBYLEX key max min [LIMIT offset count]
+export const zrevrangebylex = defineCommand({
+  name: 'zrevrangebylex', arity: -4, flags: ['readonly'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '2.8.9', summary: 'Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.',
+  complexity: RANGE_BY_COMPLEXITY, deprecatedSince: '6.2.0', replacedBy: '`ZRANGE` with the `REV` and `BYLEX` arguments',
+  keySpecs: READ, arguments: [KEY, ...MIN_MAX('string', true), LIMIT_ARG],
+  reply: 'array of members, highest first',
+  run(ctx, argv) { rangeGeneric(ctx, argv, 'lex', true); },
+});
+
+// ---------------------------------------------------------------- removal by range
+
+/** ZREMRANGEBY*: the bounds are parsed before the key is looked at; a missing key removes 0. */
+function removeRangeGeneric(ctx: Client, key: string, select: ((z: ZSetValue) => Ranks) | string): void {
+  if (typeof select === 'string') return ctx.reply.error(select);
+  const z = zsetAt(ctx, key);
+  if (z === WRONG) return;
+  if (z === undefined) return ctx.reply.int(0);
+  ctx.reply.int(removeRanks(ctx, key, z, select(z)));
+}
+
+function halfOpen([first, end]: [number, number]): Ranks {
+  return [first, end - 1];
+}
+
+// ZREMRANGEBYRANK key start stop
+export const zremrangebyrank = defineCommand({
+  name: 'zremrangebyrank', arity: 4, flags: ['write'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '2.0.0', summary: 'Remove all members in a sorted set within the given indexes',
+  complexity: REMOVE_COMPLEXITY, keySpecs: REMOVE,
+  arguments: [KEY, { name: 'start', type: 'integer' }, { name: 'stop', type: 'integer' }],
+  reply: 'integer: the number of members removed',
+  run(ctx, argv) {
+    const start = parseLong(argv[2]!);
+    const stop = parseLong(argv[3]!);
+    removeRangeGeneric(ctx, argv[1]!, start === undefined || stop === undefined
+      ? NOT_INTEGER : (z) => rankWindow(z.size, start, stop, false));
+  },
+});
+
+// ZREMRANGEBYSCORE key min max
+export const zremrangebyscore = defineCommand({
+  name: 'zremrangebyscore', arity: 4, flags: ['write'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '1.2.0', summary: 'Remove all members in a sorted set within the given scores',
+  complexity: REMOVE_COMPLEXITY, keySpecs: REMOVE, arguments: [KEY, ...MIN_MAX('double')],
+  reply: 'integer: the number of members removed',
+  run(ctx, argv) {
+    const min = parseScoreBound(argv[2]!);
+    const max = parseScoreBound(argv[3]!);
+    removeRangeGeneric(ctx, argv[1]!, min === undefined || max === undefined
+      ? SCORE_RANGE_NOT_FLOAT : (z) => halfOpen(scoreRanks(z, min, max)));
+  },
+});
+
+// ZREMRANGEBYLEX key min max
+export const zremrangebylex = defineCommand({
+  name: 'zremrangebylex', arity: 4, flags: ['write'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '2.8.9', summary: 'Remove all members in a sorted set between the given lexicographical range',
+  complexity: REMOVE_COMPLEXITY, keySpecs: REMOVE, arguments: [KEY, ...MIN_MAX('string')],
+  reply: 'integer: the number of members removed',
+  run(ctx, argv) {
+    const min = parseLexBound(argv[2]!);
+    const max = parseLexBound(argv[3]!);
+    removeRangeGeneric(ctx, argv[1]!, min === undefined || max === undefined
+      ? LEX_RANGE_INVALID : (z) => halfOpen(lexRanks(z, min, max)));
+  },
+});
+
+// ---------------------------------------------------------------- pops
+
+/**
+ * Removes up to `count` members from the low (or high) end of a non-empty set, lowest (or
+ * highest) first, deleting the key when it empties.
+ */
+function popMembers(ctx: Client, key: string, z: ZSetValue, max: boolean, count: number): { members: string[]; scores: number[] } {
+  const size = z.size;
+  const n = Math.min(count, size);
+  const popped = max ? z.slice(size - n, size - 1, true) : z.slice(0, n - 1);
+  if (n === size) {
+    ctx.db.delete(key);
+  } else {
+    for (const m of popped.members) z.delete(m);
+    ctx.db.host.onKeyModified(ctx.db, key);
+  }
+  return popped;
+}
+
+/** [key, [[member, score] ...]]: ZMPOP's and BZMPOP's shape, nested pairs in RESP2 too. */
+function replyKeyAndPairs(ctx: Client, key: string, popped: { members: string[]; scores: number[] }): void {
+  const r = ctx.reply;
+  r.array(2);
+  r.bulk(key);
+  r.array(popped.members.length);
+  popped.members.forEach((m, i) => { r.array(2); r.bulk(m); r.double(popped.scores[i]!); });
+}
+
+/** [key, member, score]: BZPOPMIN's and BZPOPMAX's shape. */
+function replyKeyMemberScore(ctx: Client, key: string, popped: { members: string[]; scores: number[] }): void {
+  ctx.reply.array(3);
+  ctx.reply.bulk(key);
+  ctx.reply.bulk(popped.members[0]!);
+  ctx.reply.double(popped.scores[0]!);
+}
+
+function zpopGeneric(ctx: Client, argv: string[], max: boolean): void {
+  if (argv.length > 3) return ctx.reply.error(SYNTAX);
+  const hasCount = argv.length === 3;
+  let count = 1;
+  if (hasCount) {
+    const n = parseInt64(argv[2]!);
+    if (n === undefined || n < 0) return ctx.reply.error(VALUE_MUST_BE_POSITIVE);
+    count = typeof n === 'bigint' ? Number.MAX_SAFE_INTEGER : n; // beyond any set's size
+  }
+  const key = argv[1]!;
+  const z = zsetAt(ctx, key);
+  if (z === WRONG) return;
+  if (z === undefined || count === 0) return ctx.reply.array(0);
+  const popped = popMembers(ctx, key, z, max, count);
+  if (hasCount || ctx.reply.protocol === 2) return replyScored(ctx, popped.members, popped.scores, true);
+  // RESP3 without a count: the one pair flat, [member, score], not nested.
+  ctx.reply.array(2);
+  ctx.reply.bulk(popped.members[0]!);
+  ctx.reply.double(popped.scores[0]!);
+}
+
+// ZPOPMIN key [count]
+export const zpopmin = defineCommand({
+  name: 'zpopmin', arity: -2, flags: ['write', 'fast'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '5.0.0', summary: 'Remove and return members with the lowest scores in a sorted set',
+  complexity: POP_COMPLEXITY, keySpecs: POP,
+  arguments: [KEY, { name: 'count', type: 'integer', optional: true }],
+  reply: 'array: member, score ... (RESP3 with count: [member, score] pairs)',
+  run(ctx, argv) { zpopGeneric(ctx, argv, false); },
+});
+
+// ZPOPMAX key [count]
+export const zpopmax = defineCommand({
+  name: 'zpopmax', arity: -2, flags: ['write', 'fast'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '5.0.0', summary: 'Remove and return members with the highest scores in a sorted set',
+  complexity: POP_COMPLEXITY, keySpecs: POP,
+  arguments: [KEY, { name: 'count', type: 'integer', optional: true }],
+  reply: 'array: member, score ... (RESP3 with count: [member, score] pairs)',
+  run(ctx, argv) { zpopGeneric(ctx, argv, true); },
+});
+
+interface MpopArgs { keys: string[]; max: boolean; count: number }
+
+/**
+ * Redis's getRangeLongFromObjectOrReply(1, LONG_MAX, message): one message for a non-integer
+ * and for a value below 1.
+ */
+function parsePositive(arg: string, message: string): number | string {
+  const v = parseInt64(arg);
+  if (v === undefined || v < 1) return message;
+  return Number(v);
+}
+
+/** ZMPOP's and BZMPOP's `numkeys key [key ...] MIN|MAX [COUNT count]` from argv[at]. */
+function parseMpop(argv: string[], at: number): MpopArgs | string {
+  const numkeys = parsePositive(argv[at]!, NUMKEYS_NOT_POSITIVE);
+  if (typeof numkeys === 'string') return numkeys;
+  const whereAt = at + numkeys + 1;
+  if (whereAt >= argv.length) return SYNTAX;
+  const where = argv[whereAt]!.toUpperCase();
+  if (where !== 'MIN' && where !== 'MAX') return SYNTAX;
+  let count = -1;
+  for (let j = whereAt + 1; j < argv.length; j++) {
+    if (count === -1 && argv[j]!.toUpperCase() === 'COUNT' && j + 1 < argv.length) {
+      const c = parsePositive(argv[++j]!, LIST_COUNT_NOT_POSITIVE);
+      if (typeof c === 'string') return c;
+      count = c;
+    } else {
+      return SYNTAX;
+    }
+  }
+  return { keys: argv.slice(at + 1, whereAt), max: where === 'MAX', count: count === -1 ? 1 : count };
+}
+
+type PopReply = (ctx: Client, key: string, popped: { members: string[]; scores: number[] }) => void;
+
+/**
+ * Pops from the first non-empty set among keys, in argument order, and answers; a key of
+ * another type met on the way answers WRONGTYPE. False (nothing answered) when all are missing.
+ */
+function popFirstNonEmpty(ctx: Client, keys: readonly string[], max: boolean, count: number, reply: PopReply): boolean {
+  for (const key of keys) {
+    const z = zsetAt(ctx, key);
+    if (z === WRONG) return true;
+    if (z === undefined) continue;
+    reply(ctx, key, popMembers(ctx, key, z, max, count));
+    return true;
+  }
+  return false;
+}
+
+// ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
+export const zmpop = defineCommand({
+  name: 'zmpop', arity: -4, flags: ['write', 'movablekeys'], keys: [0, 0, 0],
+  group: 'sorted-set', since: '7.0.0', summary: 'Remove and return members with scores in a sorted set',
+  complexity: MPOP_COMPLEXITY, keySpecs: [numkeysSpec(1)], arguments: MPOP_ARGUMENTS,
+  reply: 'array [key, [[member, score] ...]], or a null array when every set is empty',
+  run(ctx, argv) {
+    const args = parseMpop(argv, 1);
+    if (typeof args === 'string') return ctx.reply.error(args);
+    if (!popFirstNonEmpty(ctx, args.keys, args.max, args.count, replyKeyAndPairs)) ctx.reply.nullArray();
+  },
+});
+
+/**
+ * BZPOPMIN, BZPOPMAX, BZMPOP: serve at once from the first non-empty key, else block. A client
+ * woken by a key is served from that key, as Redis 7.0 does; a key that now holds another type
+ * leaves it waiting.
+ */
+function blockingPop(ctx: Client, keys: readonly string[], max: boolean, count: number, reply: PopReply, deadline: number): void {
+  if (popFirstNonEmpty(ctx, keys, max, count, reply)) return;
+  if (!mayBlock(ctx)) return ctx.reply.nullArray();
+  ctx.engine.blocking.block(ctx, {
+    keys,
+    deadline,
+    tryServe(ready: string) {
+      const z = ctx.db.lookup(ready);
+      if (!(z instanceof ZSetValue)) return false;
+      reply(ctx, ready, popMembers(ctx, ready, z, max, count));
+      return true;
+    },
+    onTimeout() { ctx.reply.nullArray(); },
+  });
+}
+
+function bzpopGeneric(ctx: Client, argv: string[], max: boolean): void {
+  const deadline = parseTimeout(argv[argv.length - 1]!, ctx.engine.time);
+  if (typeof deadline === 'string') return ctx.reply.error(deadline);
+  blockingPop(ctx, argv.slice(1, -1), max, 1, replyKeyMemberScore, deadline);
+}
+
+const BZPOP_HISTORY: [string, string][] = [['6.0.0', '`timeout` is interpreted as a double instead of an integer.']];
+
+// BZPOPMIN key [key ...] timeout
+export const bzpopmin = defineCommand({
+  name: 'bzpopmin', arity: -3, flags: ['write', 'noscript', 'blocking', 'fast'], keys: [1, -2, 1],
+  group: 'sorted-set', since: '5.0.0', summary: 'Remove and return the member with the lowest score from one or more sorted sets, or block until one is available',
+  complexity: 'O(log(N)) with N being the number of elements in the sorted set.', history: BZPOP_HISTORY,
+  keySpecs: [keySpec(['RW', 'access', 'delete'], 1, -2)],
+  arguments: [{ name: 'key', type: 'key', multiple: true }, TIMEOUT_ARG],
+  reply: 'array [key, member, score], or a null array on timeout',
+  run(ctx, argv) { bzpopGeneric(ctx, argv, false); },
+});
+
+// BZPOPMAX key [key ...] timeout
+export const bzpopmax = defineCommand({
+  name: 'bzpopmax', arity: -3, flags: ['write', 'noscript', 'blocking', 'fast'], keys: [1, -2, 1],
+  group: 'sorted-set', since: '5.0.0', summary: 'Remove and return the member with the highest score from one or more sorted sets, or block until one is available',
+  complexity: 'O(log(N)) with N being the number of elements in the sorted set.', history: BZPOP_HISTORY,
+  keySpecs: [keySpec(['RW', 'access', 'delete'], 1, -2)],
+  arguments: [{ name: 'key', type: 'key', multiple: true }, TIMEOUT_ARG],
+  reply: 'array [key, member, score], or a null array on timeout',
+  run(ctx, argv) { bzpopGeneric(ctx, argv, true); },
+});
+
+// BZMPOP timeout numkeys key [key ...] MIN | MAX [COUNT count]
+export const bzmpop = defineCommand({
+  name: 'bzmpop', arity: -5, flags: ['write', 'blocking', 'movablekeys'], keys: [0, 0, 0],
+  group: 'sorted-set', since: '7.0.0', summary: 'Remove and return members with scores in a sorted set or block until one is available',
+  complexity: MPOP_COMPLEXITY, keySpecs: [numkeysSpec(2)], arguments: [TIMEOUT_ARG, ...MPOP_ARGUMENTS],
+  reply: 'array [key, [[member, score] ...]], or a null array on timeout',
+  run(ctx, argv) {
+    // Redis parses numkeys, the direction and COUNT before the timeout.
+    const args = parseMpop(argv, 2);
+    if (typeof args === 'string') return ctx.reply.error(args);
+    const deadline = parseTimeout(argv[1]!, ctx.engine.time);
+    if (typeof deadline === 'string') return ctx.reply.error(deadline);
+    blockingPop(ctx, args.keys, args.max, args.count, replyKeyAndPairs, deadline);
+  },
+});
+
+// ---------------------------------------------------------------- ZRANDMEMBER
+
+const LONG_MAX_HALF = 2n ** 62n - 1n;
+
+// ZRANDMEMBER key [count [WITHSCORES]]
+export const zrandmember = defineCommand({
+  name: 'zrandmember', arity: -2, flags: ['readonly'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '6.2.0', summary: 'Get one or multiple random elements from a sorted set',
+  complexity: 'O(N) where N is the number of elements returned',
+  tips: ['nondeterministic_output'], keySpecs: READ,
+  arguments: [KEY, { name: 'options', type: 'block', optional: true, arguments: [{ name: 'count', type: 'integer' }, WITHSCORES_ARG] }],
+  reply: 'bulk string or nil without count; else array (RESP3 WITHSCORES: [member, score] pairs)',
+  run(ctx, argv) {
+    const key = argv[1]!;
+    if (argv.length === 2) {
+      const z = zsetAt(ctx, key);
+      if (z === WRONG) return;
+      if (z === undefined) return ctx.reply.null();
+      return ctx.reply.bulk(z.random()[0]);
+    }
+    // Redis's order: the count, the option, the WITHSCORES range, then the key.
+    const count = parseInt64(argv[2]!);
+    if (count === undefined) return ctx.reply.error(NOT_INTEGER);
+    if (count === INT64_MIN) return ctx.reply.error(LONG_OUT_OF_RANGE);
+    if (argv.length > 4 || (argv.length === 4 && argv[3]!.toUpperCase() !== 'WITHSCORES')) return ctx.reply.error(SYNTAX);
+    const withScores = argv.length === 4;
+    if (withScores && (count < -LONG_MAX_HALF || count > LONG_MAX_HALF)) return ctx.reply.error(VALUE_OUT_OF_RANGE);
+    const z = zsetAt(ctx, key);
+    if (z === WRONG) return;
+    if (z === undefined || count === 0) return ctx.reply.array(0);
+    if (count < 0) {
+      if (count < -MAX_RANDOM_REPEATS) return ctx.reply.error(randomCountTooLarge(MAX_RANDOM_REPEATS));
+      // Repeats allowed, each pick independent; streamed, never held as a list.
+      const r = ctx.reply;
+      const picks = -Number(count);
+      const pairs = withScores && r.protocol === 3;
+      r.array(withScores && !pairs ? picks * 2 : picks);
+      for (let i = 0; i < picks; i++) {
+        const [m, s] = z.random();
+        if (pairs) r.array(2);
+        r.bulk(m);
+        if (withScores) r.double(s);
+      }
+      return;
+    }
+    const picked = count >= z.size ? z.slice(0, z.size - 1) : z.randomDistinct(Number(count));
+    replyScored(ctx, picked.members, picked.scores, withScores);
+  },
+});
+
+// ---------------------------------------------------------------- ZSCAN
+
+// ZSCAN key cursor [MATCH pattern] [COUNT count]
+export const zscan = defineCommand({
+  name: 'zscan', arity: -3, flags: ['readonly'], keys: [1, 1, 1],
+  group: 'sorted-set', since: '2.8.0', summary: 'Incrementally iterate sorted sets elements and associated scores',
+  complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..',
+  tips: ['nondeterministic_output'], keySpecs: READ,
+  arguments: [
+    KEY, { name: 'cursor', type: 'integer' },
+    { name: 'pattern', type: 'pattern', token: 'MATCH', optional: true },
+    { name: 'count', type: 'integer', token: 'COUNT', optional: true },
+  ],
+  reply: 'array: [next cursor, flat array of members and scores (bulk strings, RESP3 too)]',
+  run(ctx, argv) {
+    // Redis's order: the cursor, the key (missing: an empty scan, options unread), the options.
+    const cursor = parseScanCursor(argv[2]!);
+    if (cursor === undefined) return ctx.reply.error(INVALID_CURSOR);
+    const z = zsetAt(ctx, argv[1]!);
+    if (z === WRONG) return;
+    const r = ctx.reply;
+    if (z === undefined) {
+      r.array(2);
+      r.bulk('0');
+      return r.array(0);
+    }
+    const options = parseScanOptions(argv, 3, false);
+    if (typeof options === 'string') return r.error(options);
+    const { count, pattern } = options;
+    let next = 0n;
+    const members: string[] = [];
+    const texts: string[] = [];
+    if (z.isListpack) {
+      // A listpack is answered whole, in order, with cursor 0, its scores as it keeps them in text.
+      z.each(0, z.size - 1, false, (m, s) => { members.push(m); texts.push(listpackScoreText(s)); });
+    } else {
+      const batch = scanCollection(z, cursor, count);
+      next = batch.next;
+      for (const [m, s] of batch.entries) { members.push(m); texts.push(formatDouble(s)); }
+    }
+    r.array(2);
+    r.bulk(next.toString());
+    if (pattern === undefined) {
+      r.array(members.length * 2);
+      members.forEach((m, i) => { r.bulk(m); r.bulk(texts[i]!); });
+      return;
+    }
+    const kept: number[] = [];
+    members.forEach((m, i) => { if (globMatch(pattern, m)) kept.push(i); });
+    r.array(kept.length * 2);
+    for (const i of kept) { r.bulk(members[i]!); r.bulk(texts[i]!); }
+  },
+});
+
+export const zsetCommands: Command[] = [
+  zadd, zincrby, zrem, zcard, zscore, zmscore, zrank, zrevrank, zcount, zlexcount,
+  zrange, zrangestore, zrevrange, zrangebyscore, zrevrangebyscore, zrangebylex, zrevrangebylex,
+  zremrangebyrank, zremrangebyscore, zremrangebylex, zpopmin, zpopmax, zmpop, bzpopmin, bzpopmax, bzmpop,
+  zrandmember, zscan,
+];
