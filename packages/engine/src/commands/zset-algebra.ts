@@ -302,7 +302,8 @@ function algebraReply(ctx: Client, argv: string[], mode: Mode): void {
 function algebraStore(ctx: Client, argv: string[], mode: Mode): void {
   const parsed = parseAlgebra(ctx, argv, 2, mode);
   if (parsed === undefined) return;
-  const { members, scores } = compute(mode.op, parsed);
+  const result = compute(mode.op, parsed);
+  const { members, scores } = result;
   const dstKey = argv[1]!;
   ctx.db.peek(dstKey); // an expired destination goes first, as Redis's lookupKeyWrite does
   if (members.length === 0) {
@@ -312,12 +313,10 @@ function algebraStore(ctx: Client, argv: string[], mode: Mode): void {
   const limits = zsetLimits(ctx);
   let listpack = members.length <= limits.maxListpackEntries;
   for (let i = 0; i < members.length && listpack; i++) listpack = members[i]!.length <= limits.maxListpackValue;
-  const zset = new ZSetValue();
-  for (let i = 0; i < members.length; i++) {
-    // A listpack keeps scores as text, where Redis 7.0 writes -0 as "0": the sign is lost.
-    const score = scores[i]!;
-    zset.insert(listpack && score === 0 ? 0 : score, members[i]!);
-  }
+  // A listpack keeps scores as text, where Redis 7.0 writes -0 as "0": the sign is lost.
+  if (listpack) for (let i = 0; i < scores.length; i++) if (scores[i] === 0) scores[i] = 0;
+  sortResult(result);
+  const zset = ZSetValue.fromSorted(result.members, result.scores);
   zset.fitEncoding(limits);
   ctx.db.set(dstKey, zset);
   ctx.reply.int(zset.size);

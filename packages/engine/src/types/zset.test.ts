@@ -135,4 +135,23 @@ describe('ZSetValue', () => {
     long.set('toolong', 1, small);
     expect(long.encoding()).toBe('skiplist');
   });
+
+  it('fromSorted builds a valid tree of any size that later edits keep valid', () => {
+    for (const n of [0, 1, 47, 48, 49, 3000, 150_000]) {
+      const members = Array.from({ length: n }, (_, i) => `m${String(i).padStart(7, '0')}`);
+      const scores = members.map((_, i) => Math.floor(i / 3));
+      const z = ZSetValue.fromSorted(members, scores);
+      z.checkInvariants();
+      expect(z.size).toBe(n);
+      if (n === 0) continue;
+      expect(z.rank(members[n - 1]!)).toBe(n - 1);
+      expect(z.at(Math.floor(n / 2))).toEqual([members[Math.floor(n / 2)], scores[Math.floor(n / 2)]]);
+      for (let i = 0; i < n; i += 7) z.delete(members[i]!);
+      for (let i = 0; i < 200; i++) z.set(`new${i}`, i - 100, LIMITS);
+      z.checkInvariants();
+      const copy = z.copy();
+      copy.checkInvariants();
+      expect(contents(copy)).toEqual(contents(z));
+    }
+  });
 });

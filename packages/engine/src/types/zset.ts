@@ -124,10 +124,55 @@ export class ZSetValue implements CollectionValue, ScannableCollection<number> {
 
   /** COPY: same members, scores and encoding. */
   copy(): ZSetValue {
-    const dup = new ZSetValue();
-    this.each(0, this.size - 1, false, (m, s) => dup.insert(s, m));
+    const { members, scores } = this.slice(0, this.size - 1);
+    const dup = ZSetValue.fromSorted(members, scores);
     dup.skiplist = this.skiplist;
     return dup;
+  }
+
+  /**
+   * A sorted set built in O(n) from members already in sorted-set order (by score, then member
+   * bytes) and distinct: leaves filled to 3/4, then each inner level over the one below. The
+   * encoding is `listpack` until the caller decides (fitEncoding / markSkiplist).
+   */
+  static fromSorted(members: readonly string[], scores: readonly number[]): ZSetValue {
+    const z = new ZSetValue();
+    const n = members.length;
+    if (n === 0) return z;
+    const fill = (FANOUT * 3) >>> 2;
+    let level: Node[] = [];
+    let prev: Leaf | null = null;
+    for (let i = 0; i < n; i += fill) {
+      const leaf = new Leaf();
+      leaf.members = members.slice(i, i + fill);
+      leaf.scores = scores.slice(i, i + fill);
+      leaf.prev = prev;
+      if (prev !== null) prev.next = leaf;
+      prev = leaf;
+      level.push(leaf);
+    }
+    for (let i = 0; i < n; i++) z.dict.set(members[i]!, scores[i]!);
+    if (z.dict.size !== n) throw new Error('fromSorted: members are not distinct');
+    // Each node's first key, for the separators of the level above.
+    let firstScores = level.map((l) => (l as Leaf).scores[0]!);
+    let firstMembers = level.map((l) => (l as Leaf).members[0]!);
+    while (level.length > 1) {
+      const up: Node[] = [];
+      const upScores: number[] = [];
+      const upMembers: string[] = [];
+      for (let i = 0; i < level.length; i += fill) {
+        const children = level.slice(i, i + fill);
+        const inner = new Inner(children, children.map(sizeOf), firstScores.slice(i, i + fill), firstMembers.slice(i, i + fill));
+        up.push(inner);
+        upScores.push(firstScores[i]!);
+        upMembers.push(firstMembers[i]!);
+      }
+      level = up;
+      firstScores = upScores;
+      firstMembers = upMembers;
+    }
+    z.root = level[0]!;
+    return z;
   }
 
   score(member: string): number | undefined { return this.dict.get(member); }
