@@ -116,4 +116,20 @@ describe('client reply shapes', () => {
       expect(await db.hgetallBuffer('h')).toEqual({ name: Buffer.from('nodis'), 'ключ': Buffer.from('значение') });
     }
   });
+
+  it('sorted-set scores are numbers in RESP2 and RESP3 alike', async () => {
+    for (const protocol of ['2', '3']) {
+      const db = await connect();
+      await db.hello(protocol);
+      expect(await db.zadd('z', '1.5', 'a', '-inf', 'b')).toBe(2);
+      expect(await db.zscore('z', 'a')).toBe(1.5);
+      expect(await db.zscore('z', 'b')).toBe(-Infinity);
+      expect(await db.zscore('z', 'missing')).toBeNull();
+      expect(await db.zincrby('z', '2', 'a')).toBe(3.5);
+      expect(await db.zmscore('z', 'a', 'nope', 'b')).toEqual([3.5, null, -Infinity]);
+      expect(await db.zadd('z', 'INCR', '1', 'a')).toBe(4.5);
+      expect(await db.zadd('z', 'NX', 'INCR', '1', 'a')).toBeNull();
+      expect(await db.zscoreBuffer('z', 'a')).toBe(4.5);
+    }
+  });
 });

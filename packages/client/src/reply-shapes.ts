@@ -4,7 +4,8 @@ import type { Value } from './codec.js';
  * Replies that a JS caller wants in another shape than the wire's, the same whatever the
  * protocol: HGETALL is a flat [field, value, ...] array in RESP2 and a map in RESP3; both
  * become a plain object `{ field: value }` (field names decoded as UTF-8; values strings, or
- * Buffers with `hgetallBuffer`). Keyed by lower-case command name.
+ * Buffers with `hgetallBuffer`); sorted-set scores (ZSCORE, ZINCRBY, ZMSCORE, ZADD INCR)
+ * become numbers. Keyed by lower-case command name.
  */
 const toObject = (v: Value): Value => {
   if (v === null || typeof v !== 'object') return v;
@@ -20,8 +21,25 @@ const toObject = (v: Value): Value => {
   return v;
 };
 
+/**
+ * A score: RESP2 sends doubles as bulk strings formatted like C's %.17g (`1.5`, `inf`,
+ * `-inf`); RESP3 sends a double, already a number. Either way the caller gets a number.
+ * Anything else (nil, an integer reply) passes through.
+ */
+const toScore = (v: Value): Value => {
+  if (typeof v === 'string') return v === 'inf' ? Infinity : v === '-inf' ? -Infinity : Number(v);
+  if (Buffer.isBuffer(v)) return toScore(v.toString('latin1'));
+  return v;
+};
+const toScores = (v: Value): Value => (Array.isArray(v) ? v.map(toScore) : v);
+
 export const replyShapes: Readonly<Record<string, (v: Value) => Value>> = {
   hgetall: toObject,
+  zscore: toScore,
+  zincrby: toScore,
+  zmscore: toScores,
+  // ZADD answers an integer, or with INCR the new score (nil when NX/XX/GT/LT refused it).
+  zadd: toScore,
 };
 
 export function shapeReply(command: string, v: Value): Value {
