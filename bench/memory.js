@@ -4,6 +4,7 @@
 // access tracking (an LRU maxmemory-policy): bytes per key and ns per GET.
 //
 //   npm run build && node bench/memory.js
+//   npm run build && node bench/memory.js --zset     (one sorted set of 1M members instead)
 //   NODIS_ENGINE=/tmp/enginedist/index.js node bench/memory.js     (a private build)
 //   REDIS_PORT=6392 (default) is where a throwaway redis-server is started and shut down.
 //
@@ -28,6 +29,16 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const enginePath = process.env.NODIS_ENGINE ?? path.join(here, '../packages/engine/dist/index.js');
 const { Engine } = await import(pathToFileURL(enginePath).href);
 const N = Number(process.env.KEYS ?? 1_000_000);
+const ZSET = process.argv.includes('--zset');
+/** --zset: member i is `member:%012d` (19 bytes) with score i * 1.5, added 1000 per ZADD. */
+const memberOf = (i) => `member:${String(i).padStart(12, '0')}`;
+function* zaddCommands() {
+  for (let i = 0; i < N; i += 1000) {
+    const argv = ['ZADD', 'zbig'];
+    for (let j = i; j < Math.min(N, i + 1000); j++) argv.push(String(j * 1.5), memberOf(j));
+    yield argv;
+  }
+}
 const REDIS_PORT = Number(process.env.REDIS_PORT ?? 6392);
 
 /** Key i and value i as the parser would produce them: flat one-byte strings. */
@@ -51,6 +62,19 @@ function heapUsed() {
   global.gc();
   global.gc();
   return process.memoryUsage().heapUsed;
+}
+
+function measureNodisZset() {
+  const engine = new Engine({});
+  const client = engine.createClient({ reply: nullWriter, kind: 'memory' });
+  const before = heapUsed();
+  // The argv strings as the parser makes them (flat latin1 strings from a Buffer), made one
+  // command at a time: what the set keeps is counted, the argv garbage is collected.
+  for (const argv of zaddCommands()) engine.execute(client, argv.map((a) => Buffer.from(a, 'latin1').toString('latin1')));
+  const after = heapUsed();
+  const zcard = engine.dbs[0].lookup('zbig').size;
+  if (zcard !== N) throw new Error(`expected ${N} members, found ${zcard}`);
+  return { bytesPerMember: (after - before) / N, engine };
 }
 
 function measureNodis(policy) {
@@ -135,7 +159,13 @@ async function measureRedis() {
     await send(sock, resp('FLUSHALL'), 1);
     const before = await usedMemory();
     const CHUNK = 10_000;
-    for (let i = 0; i < N; i += CHUNK) {
+    if (ZSET) {
+      let payload = '';
+      let n = 0;
+      for (const argv of zaddCommands()) { payload += resp(...argv); n++; }
+      await send(sock, payload, n);
+    }
+    for (let i = 0; i < (ZSET ? 0 : N); i += CHUNK) {
       let payload = '';
       const n = Math.min(CHUNK, N - i);
       for (let j = 0; j < n; j++) payload += resp('SET', keyOf(i + j), valueOf(i + j));
@@ -152,6 +182,22 @@ async function measureRedis() {
 }
 
 // ------------------------------------------------------------------ run
+
+if (ZSET) {
+  const z = measureNodisZset();
+  z.engine = undefined;
+  heapUsed();
+  const redis = await measureRedis();
+  const rows = [{ store: 'nodis', bytes_per_member: +z.bytesPerMember.toFixed(1) }];
+  if (redis) rows.push({ store: `redis-server ${redis.version} used_memory delta`, bytes_per_member: +redis.bytesPerKey.toFixed(1) });
+  console.log(`one sorted set of ${N.toLocaleString('en')} members of 19 bytes, stored with ZADD (1000 per call):`);
+  console.table(rows);
+  mkdirSync(path.join(here, 'results'), { recursive: true });
+  writeFileSync(path.join(here, 'results', 'memory-zset.json'), JSON.stringify({
+    date: new Date().toISOString(), node: process.version, members: N, command: 'node bench/memory.js --zset', rows,
+  }, null, 2) + '\n');
+  process.exit(0);
+}
 
 const plain = measureNodis('noeviction');
 plain.engine = undefined;

@@ -5,6 +5,12 @@
 //
 //   npm run build && node bench/vs-redis.js [--rounds 3] [--requests 100000] [--clients 50] [--unix]
 //     [--tests set,get,incr] [--pipelines 1,16] [--name collections]
+//     [--preload-zset zbig:1000000] [--random 1000000]
+//     [--custom 'ZRANK zbig member:__rand_int__|ZRANGEBYSCORE zbig __rand_int__ +inf LIMIT 0 10']
+//
+// --preload-zset KEY:N fills a sorted set with N members `member:%012d` scored 0..N-1 in each
+// fresh server before the rounds (redis-benchmark's __rand_int__ is a 12-digit number below
+// --random). --custom runs each `|`-separated command as its own row (--tests '' for none).
 //
 // Both servers get one core's worth of work on this 2-core machine; redis-benchmark takes the other.
 import { spawn, spawnSync } from 'node:child_process';
@@ -27,6 +33,12 @@ const UNIX = args.includes('--unix');
 // redis-benchmark test names; issue 3's collection row: --tests lpush,rpop,sadd,hset,spop,lrange_100
 const TESTS = opt('tests', 'set,get,incr').split(',');
 const PIPELINES = opt('pipelines', '1,16').split(',').map(Number);
+const CUSTOM = opt('custom', '').split('|').filter(Boolean);
+const RANDOM = opt('random', '');
+const PRELOAD = opt('preload-zset', '');
+/** Row names: the test names, then each custom command's first word (numbered if repeated). */
+const customName = (c, i) => `${c.split(' ')[0].toLowerCase()}#${i + 1}`;
+const ROWS = [...TESTS.filter(Boolean), ...CUSTOM.map(customName)];
 
 function freePort() {
   return new Promise((resolve) => {
@@ -63,17 +75,59 @@ async function start(kind) {
   };
 }
 
-function runBenchmark(server, pipeline) {
+function benchmark(server, pipeline, extra) {
   const target = UNIX ? ['-s', server.sock] : ['-h', '127.0.0.1', '-p', String(server.port)];
-  const r = spawnSync('redis-benchmark', [...target, '-t', TESTS.join(','), '-n', String(REQUESTS), '-c', String(CLIENTS), '-P', String(pipeline), '--csv'], { encoding: 'utf8' });
+  const random = RANDOM ? ['-r', RANDOM] : [];
+  const r = spawnSync('redis-benchmark', [...target, '-n', String(REQUESTS), '-c', String(CLIENTS), '-P', String(pipeline), ...random, '--csv', ...extra], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr}`);
-  const out = {};
-  for (const line of r.stdout.trim().split('\n').slice(1)) {
+  return r.stdout.trim().split('\n').slice(1).map((line) => {
     const cells = line.split(',').map((c) => c.replace(/"/g, ''));
     // redis-benchmark names rows like "LRANGE_100 (first 100 elements)": keep the test name.
-    out[cells[0].split(' ')[0].toLowerCase()] = { rps: Number(cells[1]), p50: Number(cells[5]), p99: Number(cells[7]) };
+    return [cells[0].split(' ')[0].toLowerCase(), { rps: Number(cells[1]), p50: Number(cells[5]), p99: Number(cells[7]) }];
+  });
+}
+
+function runBenchmark(server, pipeline) {
+  const out = {};
+  if (TESTS.filter(Boolean).length > 0) {
+    for (const [name, row] of benchmark(server, pipeline, ['-t', TESTS.join(',')])) out[name] = row;
   }
+  CUSTOM.forEach((c, i) => {
+    const rows = benchmark(server, pipeline, c.split(' '));
+    if (rows.length !== 1) throw new Error(`expected one row for ${c}`);
+    out[customName(c, i)] = rows[0][1];
+  });
   return out;
+}
+
+/** Fills KEY with N members `member:%012d`, scores 0..N-1, 1000 per ZADD, pipelined. */
+async function preloadZset(server) {
+  const [key, count] = PRELOAD.split(':');
+  const n = Number(count);
+  const sock = await new Promise((resolve, reject) => {
+    const s = UNIX ? net.connect(server.sock) : net.connect(server.port, '127.0.0.1');
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+  });
+  const resp = (argv) => `*${argv.length}\r\n${argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+  let commands = 0;
+  let payload = '';
+  for (let i = 0; i < n; i += 1000) {
+    const argv = ['ZADD', key];
+    for (let j = i; j < Math.min(n, i + 1000); j++) argv.push(String(j), `member:${String(j).padStart(12, '0')}`);
+    payload += resp(argv);
+    commands++;
+  }
+  // Each reply is one integer line; wait for all of them.
+  await new Promise((resolve) => {
+    let lines = 0;
+    sock.on('data', (d) => {
+      for (const byte of d) if (byte === 10) lines++;
+      if (lines >= commands) resolve();
+    });
+    sock.write(payload);
+  });
+  sock.destroy();
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
@@ -88,9 +142,10 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const kind of order) {
     const server = await start(kind);
     try {
+      if (PRELOAD) await preloadZset(server);
       for (const P of PIPELINES) {
         const res = runBenchmark(server, P);
-        for (const t of TESTS) ((((samples[kind] ??= {})[P] ??= {})[t] ??= [])).push(res[t]);
+        for (const t of ROWS) ((((samples[kind] ??= {})[P] ??= {})[t] ??= [])).push(res[t]);
       }
     } finally {
       await server.stop();
@@ -99,11 +154,11 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const rows = [];
 for (const P of PIPELINES) {
-  for (const t of TESTS) {
+  for (const t of ROWS) {
     const n = samples.nodis[P][t];
     const r = samples.redis[P][t];
     const row = {
-      test: t.toUpperCase(), pipeline: P,
+      test: t.includes('#') ? CUSTOM[Number(t.split('#')[1]) - 1] : t.toUpperCase(), pipeline: P,
       nodis_rps: median(n.map((x) => x.rps)), redis_rps: median(r.map((x) => x.rps)),
       nodis_p50_ms: median(n.map((x) => x.p50)), redis_p50_ms: median(r.map((x) => x.p50)),
       nodis_p99_ms: median(n.map((x) => x.p99)), redis_p99_ms: median(r.map((x) => x.p99)),
