@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { SimpleString } from '@nodis/protocol';
-import { startServer, type NodisServer } from '@nodis/server';
-import { RespTestClient, canon } from '../helpers/resp-client.js';
-import { redisAvailable, startRedis, type RedisProcess } from '../helpers/redis.js';
+import { canon } from '../helpers/resp-client.js';
+import { redisAvailable } from '../helpers/redis.js';
+import { useServerPair } from '../helpers/oracle.js';
 
 /**
  * The bad inputs issue 4 names, sent over the wire to nodis-server and to redis-server: the
@@ -37,28 +34,10 @@ const CASES: string[][][] = [
 ];
 
 describe.skipIf(!redisAvailable)('issue 4 bad input, nodis-server against redis-server', () => {
-  let nodis: NodisServer;
-  let redis: RedisProcess;
-  let a: RespTestClient;
-  let b: RespTestClient;
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'nodis-bad-'));
-    [nodis, redis] = await Promise.all([
-      startServer({ config: { port: '0', unixsocket: '', dir }, logLevel: 'nothing' }),
-      startRedis(),
-    ]);
-    [a, b] = await Promise.all([RespTestClient.connect(nodis.port), RespTestClient.connect(redis.port)]);
-  });
-  afterAll(async () => {
-    a?.close();
-    b?.close();
-    await Promise.all([nodis?.close(), redis?.stop()]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const servers = useServerPair('bad');
 
   it.each(CASES.map((c) => [c.map((argv) => argv.slice(0, 4).join(' ')).join(' | ').slice(0, 120), c] as const))('%s', async (_name, commands) => {
+    const { nodis: a, redis: b } = servers;
     for (const c of [a, b]) await c.call('FLUSHALL');
     for (const argv of commands) {
       const [x, y] = await Promise.all([a.call(...argv), b.call(...argv)]);

@@ -1,12 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { ReplyMap, ReplySet, type Reply } from '@nodis/protocol';
-import { startServer, type NodisServer } from '@nodis/server';
-import { RespTestClient } from '../helpers/resp-client.js';
-import { redisAvailable, startRedis, type RedisProcess } from '../helpers/redis.js';
+import { redisAvailable } from '../helpers/redis.js';
+import { useServerPair } from '../helpers/oracle.js';
 import { bitmapCommands } from './generators/bitmap.js';
 import { hyperloglogCommands } from './generators/hyperloglog.js';
 import { normaliseZset, zsetCommands } from './generators/zset.js';
@@ -155,28 +151,10 @@ function pairs(flat: Reply[]): string[] {
 }
 
 describe.skipIf(!redisAvailable)('differential: nodis vs redis-server', () => {
-  let nodis: NodisServer;
-  let redis: RedisProcess;
-  let a: RespTestClient;
-  let b: RespTestClient;
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'nodis-diff-'));
-    [nodis, redis] = await Promise.all([
-      startServer({ config: { port: '0', unixsocket: '', dir }, logLevel: 'nothing' }),
-      startRedis(),
-    ]);
-    [a, b] = await Promise.all([RespTestClient.connect(nodis.port), RespTestClient.connect(redis.port)]);
-  });
-  afterAll(async () => {
-    a?.close();
-    b?.close();
-    await Promise.all([nodis?.close(), redis?.stop()]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const servers = useServerPair('diff');
 
   const runSequence = async (protocol: '2' | '3', commands: Argv[]) => {
+    const { nodis: a, redis: b } = servers;
     for (const c of [a, b]) {
       await c.call('HELLO', protocol);
       await c.call('FLUSHALL');

@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startServer, type NodisServer } from '@nodis/server';
-import { RespTestClient, canon } from '../helpers/resp-client.js';
-import { redisAvailable, startRedis, type RedisProcess } from '../helpers/redis.js';
+import { canon } from '../helpers/resp-client.js';
+import { redisAvailable } from '../helpers/redis.js';
+import { useServerPair } from '../helpers/oracle.js';
 
 /**
  * HyperLogLogs are strings in Redis's byte format on both servers: a value built by one and
@@ -22,29 +19,11 @@ const elements = (prefix: string, from: number, to: number): string[] => {
 };
 
 describe.skipIf(!redisAvailable)('HyperLogLog values moved between nodis and redis-server', () => {
-  let nodis: NodisServer;
-  let redis: RedisProcess;
-  let n: RespTestClient;
-  let r: RespTestClient;
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'nodis-hll-'));
-    [nodis, redis] = await Promise.all([
-      startServer({ config: { port: '0', unixsocket: '', dir }, logLevel: 'nothing' }),
-      startRedis(),
-    ]);
-    [n, r] = await Promise.all([RespTestClient.connect(nodis.port), RespTestClient.connect(redis.port)]);
-  });
-  afterAll(async () => {
-    n?.close();
-    r?.close();
-    await Promise.all([nodis?.close(), redis?.stop()]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const servers = useServerPair('hll');
 
   /** The same commands on both servers; the replies must be equal, and are returned. */
   const both = async (commands: string[][]): Promise<unknown[]> => {
+    const { nodis: n, redis: r } = servers;
     const [ours, theirs] = await Promise.all([n.pipeline(commands), r.pipeline(commands)]);
     commands.forEach((argv, i) => {
       const label = `${i}: ${argv.slice(0, 3).map((a) => (a.length > 30 ? `<${a.length} bytes>` : a)).join(' ')}`;
@@ -58,6 +37,7 @@ describe.skipIf(!redisAvailable)('HyperLogLog values moved between nodis and red
    * then both count it, take `more` and count again, with their bytes compared after each step.
    */
   const roundTrip = async (build: string[][], more: string[][]) => {
+    const { nodis: n, redis: r } = servers;
     for (const [from, to] of [[r, n], [n, r]] as const) {
       await both([['FLUSHALL']]);
       await from.pipeline(build);
@@ -91,6 +71,7 @@ describe.skipIf(!redisAvailable)('HyperLogLog values moved between nodis and red
       [['STRLEN', 'k'], ['PFADD', 'k', ...elements('c', 0, 1000)]],
     );
     // A merged value moved over merges again with values native to the other side.
+    const { nodis: n, redis: r } = servers;
     for (const [from, to] of [[r, n], [n, r]] as const) {
       await both([['FLUSHALL']]);
       await from.pipeline([['PFADD', 'x', ...elements('x', 0, 700)], ['PFADD', 'y', ...elements('y', 0, 900)], ['PFMERGE', 'k', 'x', 'y']]);

@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import { ReplyParser, RespWriter } from '@nodis/protocol';
 import { createTestEngine } from '../testing.js';
-import { ReplyError, SimpleString, type Reply } from '../reply.js';
-import type { Engine } from '../engine.js';
-import { RespTestClient } from '../../../../test/helpers/resp-client.js';
-import { redisServerPath, startRedis, type RedisProcess } from '../../../../test/helpers/redis.js';
-import { expectCommandDocsMatch } from '../../../../test/helpers/oracle.js';
+import { ReplyError, SimpleString } from '../reply.js';
+import { redisServerPath } from '../../../../test/helpers/redis.js';
+import { engineRespClient, expectCommandDocsMatch, useRedisOracle } from '../../../../test/helpers/oracle.js';
 
 // ------------------------------------------------------------------ helpers
 
@@ -410,44 +407,17 @@ describe('BITFIELD_RO', () => {
 
 // ------------------------------------------------------------------ differential against real Redis
 
-/** nodis in process, answering RESP bytes parsed back into values, as redis-server's are. */
-function nodisResp(e: Engine) {
-  const writer = new RespWriter(2);
-  const client = e.createClient({ reply: writer, kind: 'tcp', addr: '127.0.0.1:50000', laddr: '127.0.0.1:7379' });
-  const parser = new ReplyParser();
-  return {
-    call(...argv: string[]): Reply {
-      e.execute(client, argv);
-      const out: Reply[] = [];
-      parser.feed(Buffer.from(writer.take()), (r) => { out.push(r); });
-      if (out.length !== 1) throw new Error(`expected one reply to ${argv.join(' ')}, got ${out.length}`);
-      return out[0]!;
-    },
-  };
-}
-
-let redis: RedisProcess | undefined;
-let redisClient: RespTestClient | undefined;
-beforeAll(async () => {
-  if (!redisServerPath) return;
-  redis = await startRedis();
-  redisClient = await RespTestClient.connect(redis.port);
-});
-afterAll(async () => {
-  redisClient?.close();
-  await redis?.stop();
-});
-if (!redisServerPath) console.warn('NOTE: redis-server is not installed: the bitmap differential tests are SKIPPED');
+const redis = useRedisOracle('bitmap');
 
 type Argv = string[];
 
 describe.skipIf(!redisServerPath)('differential against real Redis', () => {
   it('COMMAND INFO and COMMAND DOCS of every bitmap command, RESP2 and RESP3', async () => {
-    await expectCommandDocsMatch(redis!.port, ['setbit', 'getbit', 'bitcount', 'bitpos', 'bitop', 'bitfield', 'bitfield_ro']);
+    await expectCommandDocsMatch(redis.port, ['setbit', 'getbit', 'bitcount', 'bitpos', 'bitop', 'bitfield', 'bitfield_ro']);
   });
 
   it('fixed cases: limits, errors, encodings, RESP3', async () => {
-    const r = redisClient!;
+    const r = redis.client;
     const groups: Argv[][] = [
       [['SET', 's', 'foobar'], ['SET', 'n', '12'], ['RPUSH', 'l', 'x'], ['SET', 'e', ''],
         ['SETBIT', 'n', '0', '0'], ['OBJECT', 'ENCODING', 'n'], ['BITOP', 'NOT', 'd', 's'], ['OBJECT', 'ENCODING', 'd'], ['GET', 'd'],
@@ -464,7 +434,7 @@ describe.skipIf(!redisServerPath)('differential against real Redis', () => {
     ];
     for (const commands of groups) {
       await r.call('FLUSHALL');
-      const ours = nodisResp(createTestEngine().engine);
+      const ours = engineRespClient(createTestEngine().engine);
       for (const argv of commands) {
         const [x, y] = [ours.call(...argv), await r.call(...argv)];
         if (argv[0] !== 'HELLO') expect(x, argv.join(' ')).toEqual(y); // HELLO's reply has the client id
@@ -517,17 +487,17 @@ describe.skipIf(!redisServerPath)('differential against real Redis', () => {
   );
 
   async function runSequence(protocol: '2' | '3', commands: Argv[]): Promise<void> {
-    const r = redisClient!;
+    const r = redis.client;
     await r.call('FLUSHALL');
     await r.call('HELLO', protocol);
-    const ours = nodisResp(createTestEngine().engine);
+    const ours = engineRespClient(createTestEngine().engine);
     ours.call('HELLO', protocol);
     for (const argv of commands) expect(ours.call(...argv), argv.join(' ')).toEqual(await r.call(...argv));
     for (const k of KEYS) expect(ours.call('GET', k), `final value of ${k}`).toEqual(await r.call('GET', k));
   }
 
   it('random values: BITCOUNT, BITPOS and BITFIELD GET over random ranges agree', async () => {
-    const r = redisClient!;
+    const r = redis.client;
     const byteArb = fc.oneof(fc.constant(0), fc.constant(0xff), fc.integer({ min: 0, max: 255 }));
     const value = fc.array(byteArb, { maxLength: 80 }).map((bytes) => Buffer.from(bytes).toString('latin1'));
     const int = fc.oneof(fc.integer({ min: -700, max: 700 }), fc.integer({ min: -12, max: 12 })).map(String);
@@ -539,7 +509,7 @@ describe.skipIf(!redisServerPath)('differential against real Redis', () => {
         .map(([s, bits, o]) => ['BITFIELD_RO', 'v', 'GET', `${s}${s === 'u' && bits === 64 ? 63 : bits}`, String(o)]),
     );
     await fc.assert(fc.asyncProperty(value, fc.array(query, { minLength: 1, maxLength: 20 }), async (v, queries) => {
-      const ours = nodisResp(createTestEngine().engine);
+      const ours = engineRespClient(createTestEngine().engine);
       const commands = [['SET', 'v', v], ...queries];
       const theirs = await r.pipeline(commands);
       commands.forEach((argv, i) => expect(ours.call(...argv), argv.join(' ')).toEqual(theirs[i]));
@@ -553,7 +523,7 @@ describe.skipIf(!redisServerPath)('differential against real Redis', () => {
         (cmds, protocol) => runSequence(protocol, cmds),
       ), { numRuns: 300 });
     } finally {
-      await redisClient!.call('HELLO', '2');
+      await redis.client.call('HELLO', '2');
     }
   });
 });

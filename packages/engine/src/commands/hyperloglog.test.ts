@@ -1,11 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createTestEngine } from '../testing.js';
 import { ReplyError, SimpleString, type Reply } from '../reply.js';
 import { HLL_DENSE_SIZE, HLL_REGISTERS, createHll, hllSetRegister } from '../types/hyperloglog.js';
-import { RespTestClient, canon } from '../../../../test/helpers/resp-client.js';
-import { redisServerPath, startRedis, type RedisProcess } from '../../../../test/helpers/redis.js';
-import { expectCommandDocsMatch } from '../../../../test/helpers/oracle.js';
+import { canon } from '../../../../test/helpers/resp-client.js';
+import { redisServerPath } from '../../../../test/helpers/redis.js';
+import { expectCommandDocsMatch, useRedisOracle } from '../../../../test/helpers/oracle.js';
 
 // ------------------------------------------------------------------ helpers
 
@@ -198,27 +198,16 @@ describe('errors', () => {
 
 // ------------------------------------------------------------------ against real Redis
 
-const redis: { process: RedisProcess; conn: RespTestClient } | undefined = redisServerPath
-  ? await (async () => {
-    const process = await startRedis();
-    return { process, conn: await RespTestClient.connect(process.port) };
-  })()
-  : undefined;
-if (!redis) console.warn('NOTE: redis-server is not installed: the HyperLogLog differential tests against real Redis are SKIPPED');
-
-afterAll(async () => {
-  redis?.conn.close();
-  await redis?.process.stop();
-});
+const redis = useRedisOracle('HyperLogLog');
 
 /** Empties redis-server and restores the config the random sequences change. */
 async function resetRedis(): Promise<void> {
-  await redis!.conn.pipeline([['FLUSHALL'], ['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000']]);
+  await redis.client.pipeline([['FLUSHALL'], ['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000']]);
 }
 
 /** Runs the commands on a fresh engine and on redis-server (reset) and compares every reply. */
 async function expectSameReplies(commands: string[][], t = createTestEngine()): Promise<void> {
-  const conn = redis!.conn;
+  const conn = redis.client;
   await resetRedis();
   const theirs = await conn.pipeline(commands);
   commands.forEach((argv, i) => {
@@ -227,9 +216,9 @@ async function expectSameReplies(commands: string[][], t = createTestEngine()): 
   });
 }
 
-describe.skipIf(!redis)('differential against redis-server', () => {
+describe.skipIf(!redisServerPath)('differential against redis-server', () => {
   it('COMMAND INFO and COMMAND DOCS', async () => {
-    await expectCommandDocsMatch(redis!.process.port, ['pfadd', 'pfcount', 'pfmerge']);
+    await expectCommandDocsMatch(redis.port, ['pfadd', 'pfcount', 'pfmerge']);
   });
 
   it('replies, bytes and error strings on edge cases', async () => {
@@ -290,7 +279,7 @@ describe.skipIf(!redis)('differential against redis-server', () => {
 
   it('counts the same at every cardinality up to two million, in batches', async () => {
     const t = createTestEngine();
-    const conn = redis!.conn;
+    const conn = redis.client;
     await resetRedis();
     const commands: string[][] = [];
     const batchSizes = [1, 1, 3, 10, 50, 100, 500, 1000, 2000, 5000, 10_000];

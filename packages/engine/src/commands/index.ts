@@ -9,6 +9,7 @@ import { setCommands } from './set.js';
 import { stringCommands } from './string.js';
 import { zsetCommands } from './zset.js';
 import { zsetAlgebraCommands } from './zset-algebra.js';
+import { zsetPopCommands } from './zset-pop.js';
 
 /** Every built-in command, family by family. A new family adds one line here. */
 export const allCommands: readonly Command[] = [
@@ -18,6 +19,7 @@ export const allCommands: readonly Command[] = [
   ...setCommands,
   ...zsetCommands,
   ...zsetAlgebraCommands,
+  ...zsetPopCommands,
   ...bitmapCommands,
   ...hyperloglogCommands,
   ...genericCommands,

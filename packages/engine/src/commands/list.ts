@@ -2,14 +2,15 @@ import type { Client } from '../client.js';
 import { defineCommand, type Command } from '../command.js';
 import { INT64_MIN, parseInt64 } from '../args.js';
 import {
-  INDEX_OUT_OF_RANGE, LIST_COUNT_NOT_POSITIVE, LPOS_COUNT_NEGATIVE, LPOS_MAXLEN_NEGATIVE,
-  LPOS_RANK_ZERO, NOT_INTEGER, NO_SUCH_KEY, NUMKEYS_NOT_POSITIVE, SYNTAX,
+  INDEX_OUT_OF_RANGE, LPOS_COUNT_NEGATIVE, LPOS_MAXLEN_NEGATIVE,
+  LPOS_RANK_ZERO, NOT_INTEGER, NO_SUCH_KEY, SYNTAX,
   VALUE_MUST_BE_POSITIVE, WRONGTYPE, wrongArity,
 } from '../errors.js';
 import type { Value } from '../keyspace.js';
 import type { ArgumentSpec, KeySpec } from '../spec.js';
 import { ListValue } from '../types/list.js';
 import { mayBlock, parseTimeout } from '../blocking.js';
+import { mpopArgumentSpecs, mpopKeySpec, parseMpopArguments } from './mpop.js';
 
 /**
  * The list family: pushes and pops at both ends, access by index and by value, LMOVE and
@@ -41,12 +42,7 @@ const MOVE_ARGUMENTS: ArgumentSpec[] = [
   { name: 'source', type: 'key' }, { name: 'destination', type: 'key' },
   leftRight('wherefrom'), leftRight('whereto'),
 ];
-const MPOP_ARGUMENTS: ArgumentSpec[] = [
-  { name: 'numkeys', type: 'integer' },
-  { name: 'key', type: 'key', multiple: true },
-  leftRight('where'),
-  { name: 'count', type: 'integer', token: 'COUNT', optional: true },
-];
+const MPOP_ARGUMENTS = mpopArgumentSpecs(leftRight('where'));
 
 /** A key spec at argv[index]: `lastKey` relative to it (0: one key, -2: up to the timeout). */
 function keySpec(flags: string[], index = 1, lastKey = 0): KeySpec {
@@ -55,9 +51,6 @@ function keySpec(flags: string[], index = 1, lastKey = 0): KeySpec {
 const POP_KEY_SPEC = keySpec(['RW', 'access', 'delete']);
 const PUSH_KEY_SPEC = keySpec(['RW', 'insert']);
 const MOVE_KEY_SPECS: KeySpec[] = [POP_KEY_SPEC, keySpec(['RW', 'insert'], 2)];
-const numkeysSpec = (index: number): KeySpec => ({
-  flags: ['RW', 'access', 'delete'], beginSearch: { index }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 },
-});
 
 const PUSH_COMPLEXITY = 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.';
 const TIMEOUT_HISTORY: [string, string][] = [['6.0.0', '`timeout` is interpreted as a double instead of an integer.']];
@@ -106,16 +99,6 @@ function parseEnd(arg: string): End | undefined {
   if (arg.length === 4 && arg.toUpperCase() === 'LEFT') return 'head';
   if (arg.length === 5 && arg.toUpperCase() === 'RIGHT') return 'tail';
   return undefined;
-}
-
-/**
- * Redis's getRangeLongFromObjectOrReply(1, LONG_MAX, message): the one message for a
- * non-integer and for a value below 1 (numkeys, COUNT of LMPOP).
- */
-function parsePositive(arg: string, message: string): number | string {
-  const v = parseInt64(arg);
-  if (v === undefined || v < 1) return message;
-  return Number(v);
 }
 
 /**
@@ -532,29 +515,6 @@ export const rpoplpush = defineCommand({
 
 // ---------------------------------------------------------------- LMPOP
 
-interface MpopArgs { keys: string[]; end: End; count: number }
-
-/** LMPOP's and BLMPOP's `numkeys key [key ...] LEFT|RIGHT [COUNT count]` from argv[at]. */
-function parseMpop(argv: string[], at: number): MpopArgs | string {
-  const numkeys = parsePositive(argv[at]!, NUMKEYS_NOT_POSITIVE);
-  if (typeof numkeys === 'string') return numkeys;
-  const whereAt = at + numkeys + 1;
-  if (whereAt >= argv.length) return SYNTAX;
-  const end = parseEnd(argv[whereAt]!);
-  if (end === undefined) return SYNTAX;
-  let count = -1;
-  for (let j = whereAt + 1; j < argv.length; j++) {
-    if (count === -1 && argv[j]!.toUpperCase() === 'COUNT' && j + 1 < argv.length) {
-      const c = parsePositive(argv[++j]!, LIST_COUNT_NOT_POSITIVE);
-      if (typeof c === 'string') return c;
-      count = c;
-    } else {
-      return SYNTAX;
-    }
-  }
-  return { keys: argv.slice(at + 1, whereAt), end, count: count === -1 ? 1 : count };
-}
-
 /** [key, [elements]]: up to `count` elements popped from a non-empty list. */
 function replyPoppedRange(ctx: Client, key: string, list: ListValue, end: End, count: number): void {
   const n = Math.min(count, list.length);
@@ -595,12 +555,12 @@ export const lmpop = defineCommand({
   name: 'lmpop', arity: -4, flags: ['write', 'movablekeys'], keys: [0, 0, 0],
   group: 'list', since: '7.0.0', summary: 'Pop elements from a list',
   complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
-  keySpecs: [numkeysSpec(1)], arguments: MPOP_ARGUMENTS,
+  keySpecs: [mpopKeySpec(1)], arguments: MPOP_ARGUMENTS,
   reply: 'array [key, [elements]], or a null array when every list is empty',
   run(ctx, argv) {
-    const args = parseMpop(argv, 1);
+    const args = parseMpopArguments(argv, 1, parseEnd);
     if (typeof args === 'string') return ctx.reply.error(args);
-    if (!popFirstNonEmpty(ctx, args.keys, args.end, args.count)) ctx.reply.nullArray();
+    if (!popFirstNonEmpty(ctx, args.keys, args.where, args.count)) ctx.reply.nullArray();
   },
 });
 
@@ -662,15 +622,15 @@ export const blmpop = defineCommand({
   name: 'blmpop', arity: -5, flags: ['write', 'blocking', 'movablekeys'], keys: [0, 0, 0],
   group: 'list', since: '7.0.0', summary: 'Pop elements from a list, or block until one is available',
   complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
-  keySpecs: [numkeysSpec(2)], arguments: [TIMEOUT, ...MPOP_ARGUMENTS],
+  keySpecs: [mpopKeySpec(2)], arguments: [TIMEOUT, ...MPOP_ARGUMENTS],
   reply: 'array [key, [elements]], or a null array on timeout',
   run(ctx, argv) {
     // Redis parses numkeys, the direction and COUNT before the timeout.
-    const args = parseMpop(argv, 2);
+    const args = parseMpopArguments(argv, 2, parseEnd);
     if (typeof args === 'string') return ctx.reply.error(args);
     const deadline = parseTimeout(argv[1]!, ctx.engine.time);
     if (typeof deadline === 'string') return ctx.reply.error(deadline);
-    blockingPop(ctx, args.keys, args.end, args.count, deadline);
+    blockingPop(ctx, args.keys, args.where, args.count, deadline);
   },
 });
 

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ReplyParser, RespWriter } from '@nodis/protocol';
 import { createTestEngine } from '../testing.js';
 import { ReplyError, ReplySet, SimpleString, type Reply } from '../reply.js';
-import type { Engine } from '../engine.js';
-import { RespTestClient } from '../../../../test/helpers/resp-client.js';
-import { redisServerPath, startRedis, type RedisProcess } from '../../../../test/helpers/redis.js';
+import type { RespTestClient } from '../../../../test/helpers/resp-client.js';
+import { redisServerPath } from '../../../../test/helpers/redis.js';
+import { engineRespClient, useRedisOracle, type EngineRespClient } from '../../../../test/helpers/oracle.js';
 
 // ------------------------------------------------------------------ helpers
 
@@ -473,42 +472,15 @@ describe('keyspace interplay', () => {
 
 // ------------------------------------------------------------------ differential against real Redis
 
-/** nodis in process, answering RESP bytes parsed back into values, as redis-server's are. */
-function nodisResp(e: Engine) {
-  const writer = new RespWriter(2);
-  const client = e.createClient({ reply: writer, kind: 'tcp', addr: '127.0.0.1:50000', laddr: '127.0.0.1:7379' });
-  const parser = new ReplyParser();
-  return {
-    call(...argv: string[]): Reply {
-      e.execute(client, argv);
-      const out: Reply[] = [];
-      parser.feed(Buffer.from(writer.take()), (r) => { out.push(r); });
-      if (out.length !== 1) throw new Error(`expected one reply to ${argv.join(' ')}, got ${out.length}`);
-      return out[0]!;
-    },
-  };
-}
-
-let redis: RedisProcess | undefined;
-let redisClient: RespTestClient | undefined;
-beforeAll(async () => {
-  if (!redisServerPath) return;
-  redis = await startRedis();
-  redisClient = await RespTestClient.connect(redis.port);
-});
-afterAll(async () => {
-  redisClient?.close();
-  await redis?.stop();
-});
-if (!redisServerPath) console.warn('NOTE: redis-server is not installed: the set differential tests are SKIPPED');
+const redis = useRedisOracle('set');
 
 describe.skipIf(!redisServerPath)('differential against real Redis', () => {
   const NAMES = ['sadd', 'srem', 'scard', 'sismember', 'smismember', 'smembers', 'spop', 'srandmember', 'smove',
     'sinter', 'sintercard', 'sinterstore', 'sunion', 'sunionstore', 'sdiff', 'sdiffstore', 'sscan'];
 
   it('COMMAND INFO and COMMAND DOCS of every set command, RESP2 and RESP3', async () => {
-    const ours = nodisResp(createTestEngine().engine);
-    const r = redisClient!;
+    const ours = engineRespClient(createTestEngine().engine);
+    const r = redis.client;
     for (const protocol of ['2', '3']) {
       await r.call('HELLO', protocol);
       ours.call('HELLO', protocol);
@@ -522,7 +494,7 @@ describe.skipIf(!redisServerPath)('differential against real Redis', () => {
   });
 
   it('fixed cases: errors, edge counts, encodings, RESP3 shapes', async () => {
-    const r = redisClient!;
+    const r = redis.client;
     const groups: string[][][] = [
       [['SET', 'str', 'v'], ['SPOP', 'str', 'x'], ['SPOP', 'str', '-1'], ['SPOP', 'str', '1', '2'], ['SRANDMEMBER', 'str', 'x'],
         ['SRANDMEMBER', 'str', '-9223372036854775808'], ['SRANDMEMBER', 'nokey', '-9223372036854775807'], ['SMOVE', 'nokey', 'str', 'a'],
@@ -542,7 +514,7 @@ describe.skipIf(!redisServerPath)('differential against real Redis', () => {
     ];
     for (const commands of groups) {
       await r.call('FLUSHALL');
-      const ours = nodisResp(createTestEngine().engine);
+      const ours = engineRespClient(createTestEngine().engine);
       for (const argv of commands) {
         const [x, y] = [ours.call(...argv), await r.call(...argv)];
         if (argv[0] !== 'HELLO') expect(x, argv.join(' ')).toEqual(y); // HELLO's reply has the client id
@@ -583,7 +555,7 @@ describe.skipIf(!redisServerPath)('differential against real Redis', () => {
   const items = (x: Reply): Reply[] => (x instanceof ReplySet ? x.items : (x as Reply[]));
 
   /** Compares one command's replies; random ones by shape, size and membership. Returns when done. */
-  async function step(ours: ReturnType<typeof nodisResp>, r: RespTestClient, argv: Argv): Promise<void> {
+  async function step(ours: EngineRespClient, r: RespTestClient, argv: Argv): Promise<void> {
     const name = argv[0]!;
     const label = argv.join(' ');
     if (name === 'SPOP' || name === 'SRANDMEMBER') {
@@ -642,11 +614,11 @@ describe.skipIf(!redisServerPath)('differential against real Redis', () => {
   }
 
   async function runSequence(protocol: '2' | '3', maxIntset: string, commands: Argv[]): Promise<void> {
-    const r = redisClient!;
+    const r = redis.client;
     await r.call('FLUSHALL');
     await r.call('HELLO', protocol);
     await r.call('CONFIG', 'SET', 'set-max-intset-entries', maxIntset);
-    const ours = nodisResp(createTestEngine({ config: { 'set-max-intset-entries': maxIntset } }).engine);
+    const ours = engineRespClient(createTestEngine({ config: { 'set-max-intset-entries': maxIntset } }).engine);
     ours.call('HELLO', protocol);
     for (const argv of commands) await step(ours, r, argv);
     for (const k of KEYS) {
@@ -661,15 +633,15 @@ describe.skipIf(!redisServerPath)('differential against real Redis', () => {
         (cmds, protocol, maxIntset) => runSequence(protocol, maxIntset, cmds),
       ), { numRuns: 300 });
     } finally {
-      await redisClient!.call('HELLO', '2');
-      await redisClient!.call('CONFIG', 'SET', 'set-max-intset-entries', '512');
+      await redis.client.call('HELLO', '2');
+      await redis.client.call('CONFIG', 'SET', 'set-max-intset-entries', '512');
     }
   });
 
   it('big sets: SRANDMEMBER / SPOP cases by size, the algebra and encodings at scale', async () => {
-    const r = redisClient!;
+    const r = redis.client;
     await r.call('FLUSHALL');
-    const ours = nodisResp(createTestEngine().engine);
+    const ours = engineRespClient(createTestEngine().engine);
     const ints = Array.from({ length: 600 }, (_, i) => String(i * 7 - 1000));
     const strs = Array.from({ length: 300 }, (_, i) => `s${i}`);
     const setup: Argv[] = [['SADD', 'i', ...ints.slice(0, 500)], ['SADD', 'j', ...ints], ['SADD', 'h', ...strs, ...ints.slice(0, 100)]];

@@ -1,15 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ReplyParser, RespWriter } from '@nodis/protocol';
 import { createTestEngine, type EngineHarness } from '../testing.js';
-import { ReplyDouble, ReplyError, SimpleString, type Reply } from '../reply.js';
+import { ReplyDouble, ReplyError, SimpleString } from '../reply.js';
 import type { Engine } from '../engine.js';
 import type { Database } from '../keyspace.js';
 import { ZSetValue } from '../types/zset.js';
 import { parseDouble } from '../args.js';
-import { RespTestClient } from '../../../../test/helpers/resp-client.js';
-import { redisServerPath, startRedis, type RedisProcess } from '../../../../test/helpers/redis.js';
-import { expectCommandDocsMatch } from '../../../../test/helpers/oracle.js';
+import type { RespTestClient } from '../../../../test/helpers/resp-client.js';
+import { redisServerPath } from '../../../../test/helpers/redis.js';
+import { engineRespClient, expectCommandDocsMatch, useRedisOracle, type EngineRespClient } from '../../../../test/helpers/oracle.js';
 
 // ------------------------------------------------------------------ helpers
 
@@ -367,49 +366,20 @@ describe('parseDouble (Redis string2d)', () => {
 
 // ------------------------------------------------------------------ differential against real Redis
 
-/** nodis in process, answering RESP bytes parsed back into values, as redis-server's are. */
-function nodisResp(e: Engine) {
-  const writer = new RespWriter(2);
-  const client = e.createClient({ reply: writer, kind: 'tcp', addr: '127.0.0.1:50000', laddr: '127.0.0.1:7379' });
-  const parser = new ReplyParser();
-  return {
-    engine: e,
-    client,
-    call(...argv: string[]): Reply {
-      e.execute(client, argv);
-      const out: Reply[] = [];
-      parser.feed(Buffer.from(writer.take()), (r) => { out.push(r); });
-      if (out.length !== 1) throw new Error(`expected one reply to ${argv.join(' ')}, got ${out.length}`);
-      return out[0]!;
-    },
-  };
-}
-
-let redis: RedisProcess | undefined;
-let redisClient: RespTestClient | undefined;
-beforeAll(async () => {
-  if (!redisServerPath) return;
-  redis = await startRedis();
-  redisClient = await RespTestClient.connect(redis.port);
-});
-afterAll(async () => {
-  redisClient?.close();
-  await redis?.stop();
-});
+const redis = useRedisOracle('sorted-set algebra');
 
 const NAMES = ['zunion', 'zinter', 'zdiff', 'zunionstore', 'zinterstore', 'zdiffstore', 'zintercard'];
 const STORES = new Set(['ZUNIONSTORE', 'ZINTERSTORE', 'ZDIFFSTORE']);
 
 describe.skipIf(!redisServerPath)('differential against real Redis', () => {
   it('COMMAND INFO and COMMAND DOCS, RESP2 and RESP3', async () => {
-    await expectCommandDocsMatch(redis!.port, NAMES);
+    await expectCommandDocsMatch(redis.port, NAMES);
   });
 
   type Argv = string[];
-  type Ours = ReturnType<typeof nodisResp>;
 
   /** One command on both; ZADD is applied to nodis directly (see seed), the rest is executed. */
-  async function step(ours: Ours, r: RespTestClient, argv: Argv): Promise<void> {
+  async function step(ours: EngineRespClient, r: RespTestClient, argv: Argv): Promise<void> {
     const label = argv.join(' ');
     const theirs = await r.call(...argv);
     if (argv[0] === 'ZADD') {
@@ -425,11 +395,11 @@ describe.skipIf(!redisServerPath)('differential against real Redis', () => {
   }
 
   async function runSequence(protocol: '2' | '3', entries: string, commands: Argv[]): Promise<void> {
-    const r = redisClient!;
+    const r = redis.client;
     await r.call('FLUSHALL');
     await r.call('HELLO', protocol);
     await r.call('CONFIG', 'SET', 'zset-max-listpack-entries', entries);
-    const ours = nodisResp(createTestEngine({ config: { 'zset-max-listpack-entries': entries } }).engine);
+    const ours = engineRespClient(createTestEngine({ config: { 'zset-max-listpack-entries': entries } }).engine);
     ours.call('HELLO', protocol);
     for (const argv of commands) await step(ours, r, argv);
   }
@@ -502,8 +472,8 @@ describe.skipIf(!redisServerPath)('differential against real Redis', () => {
         (cmds, protocol, entries) => runSequence(protocol, entries, cmds),
       ), { numRuns: 400 });
     } finally {
-      await redisClient!.call('HELLO', '2');
-      await redisClient!.call('CONFIG', 'SET', 'zset-max-listpack-entries', '128');
+      await redis.client.call('HELLO', '2');
+      await redis.client.call('CONFIG', 'SET', 'zset-max-listpack-entries', '128');
     }
   });
 });

@@ -1,12 +1,13 @@
 import type { Client } from '../client.js';
-import type { ZSetLimits, ZSetValue } from '../types/zset.js';
+import { ZSetValue, type ZSetLimits } from '../types/zset.js';
 import { outOfRangeDouble, parseDouble } from '../args.js';
+import { WRONGTYPE } from '../errors.js';
 import { formatDouble } from '../reply.js';
 
 /**
- * What the sorted-set command files share (zset.ts: members, ranges, pops; zset-algebra.ts:
- * ZUNION/ZINTER/ZDIFF and their STORE forms): the encoding limits and the reply shapes of
- * scored members.
+ * What the sorted-set command files share (zset.ts: members, ranges; zset-pop.ts: the pops;
+ * zset-algebra.ts: ZUNION/ZINTER/ZDIFF and their STORE forms): the encoding limits, the
+ * lookups and the reply shapes of scored members.
  */
 
 /** zset-max-listpack-entries / -value, read per command (CONFIG SET applies at once). */
@@ -21,6 +22,19 @@ export function zsetLimits(ctx: Client): ZSetLimits {
 /** The sorted set at `key`, undefined when missing; the central keyType check has run. */
 export function lookupZset(ctx: Client, key: string): ZSetValue | undefined {
   return ctx.db.lookup(key) as ZSetValue | undefined;
+}
+
+export const WRONG = Symbol('wrongtype');
+
+/**
+ * The key's sorted set, undefined when missing; WRONGTYPE (answered here) for another type:
+ * for the commands that parse their arguments before looking at the key (no central keyType).
+ */
+export function zsetAt(ctx: Client, key: string): ZSetValue | undefined | typeof WRONG {
+  const v = ctx.db.lookup(key);
+  if (v === undefined || v instanceof ZSetValue) return v;
+  ctx.reply.error(WRONGTYPE);
+  return WRONG;
 }
 
 /**

@@ -1,12 +1,12 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ReplyParser, RespWriter } from '@nodis/protocol';
 import { createTestEngine, type EngineHarness } from '../testing.js';
 import { CapturingWriter, ReplyDouble, ReplyError, SimpleString, type Reply } from '../reply.js';
 import { ZSetValue } from '../types/zset.js';
-import { expectCommandDocsMatch } from '../../../../test/helpers/oracle.js';
-import { redisServerPath, startRedis, type RedisProcess } from '../../../../test/helpers/redis.js';
+import { expectCommandDocsMatch, useRedisOracle } from '../../../../test/helpers/oracle.js';
+import { redisServerPath } from '../../../../test/helpers/redis.js';
 import { LEX_KEY, normaliseZset, zsetCommands } from '../../../../test/compat/generators/zset.js';
 
 // ------------------------------------------------------------------ helpers
@@ -700,18 +700,7 @@ function nodisRaw(t: EngineHarness) {
   };
 }
 
-let redis: RedisProcess | undefined;
-let conn: RawRedis | undefined;
-beforeAll(async () => {
-  if (!redisServerPath) return;
-  redis = await startRedis();
-  conn = await RawRedis.open(redis.port);
-});
-afterAll(async () => {
-  conn?.close();
-  await redis?.stop();
-});
-if (!redisServerPath) console.warn('NOTE: redis-server is not installed: the sorted-set differential tests are SKIPPED');
+const redis = useRedisOracle('sorted-set', (port) => RawRedis.open(port));
 
 const NAMES = ['zadd', 'zincrby', 'zrem', 'zcard', 'zscore', 'zmscore', 'zrank', 'zrevrank', 'zcount', 'zlexcount', 'zrange',
   'zrangestore', 'zrevrange', 'zrangebyscore', 'zrevrangebyscore', 'zrangebylex', 'zrevrangebylex', 'zremrangebyrank',
@@ -719,12 +708,12 @@ const NAMES = ['zadd', 'zincrby', 'zrem', 'zcard', 'zscore', 'zmscore', 'zrank',
 
 describe.skipIf(!redisServerPath)('differential against real Redis', () => {
   it('COMMAND INFO and COMMAND DOCS of every command, RESP2 and RESP3', async () => {
-    await expectCommandDocsMatch(redis!.port, NAMES);
+    await expectCommandDocsMatch(redis.port, NAMES);
   });
 
   /** Runs commands on a fresh nodis and a flushed Redis, comparing raw replies byte for byte. */
   async function exact(commands: string[][], config: Record<string, string> = {}): Promise<void> {
-    const r = conn!;
+    const r = redis.client;
     await r.call('FLUSHALL');
     await r.call('HELLO', '2');
     const limits = { 'zset-max-listpack-entries': '128', 'zset-max-listpack-value': '64', ...config };
@@ -768,10 +757,10 @@ describe.skipIf(!redisServerPath)('differential against real Redis', () => {
   });
 
   it('blocked clients are served as Redis serves them', async () => {
-    const a = await RawRedis.open(redis!.port);
+    const a = await RawRedis.open(redis.port);
     const waitBlocked = async (): Promise<void> => {
       for (let i = 0; i < 200; i++) {
-        if ((await conn!.call('INFO', 'clients')).includes('blocked_clients:1\r\n')) return;
+        if ((await redis.client.call('INFO', 'clients')).includes('blocked_clients:1\r\n')) return;
         await new Promise((r) => setTimeout(r, 5));
       }
       throw new Error('the Redis client never blocked');
@@ -784,14 +773,14 @@ describe.skipIf(!redisServerPath)('differential against real Redis', () => {
     ];
     try {
       for (const [blocking, during] of scenarios) {
-        await conn!.call('FLUSHALL');
+        await redis.client.call('FLUSHALL');
         const t = engine();
         const ours = blockingClient(t);
         const mine = nodisRaw(t);
         expect(ours.send(...blocking)).toBeUndefined();
         const theirs = a.call(...blocking);
         await waitBlocked();
-        for (const argv of during) expect(mine.call(...argv), argv.join(' ')).toBe(await conn!.call(...argv));
+        for (const argv of during) expect(mine.call(...argv), argv.join(' ')).toBe(await redis.client.call(...argv));
         const reply = parse(await theirs);
         expect(ours.reply(), blocking.join(' ')).toEqual(reply);
       }
@@ -810,7 +799,7 @@ describe.skipIf(!redisServerPath)('differential against real Redis', () => {
 
   async function step(ours: ReturnType<typeof nodisRaw>, argv: string[]): Promise<void> {
     const x = ours.call(...argv);
-    const y = await conn!.call(...argv);
+    const y = await redis.client.call(...argv);
     if (x === y) return;
     const label = argv.join(' ');
     const [px, py] = [parse(x), parse(y)];
@@ -836,7 +825,7 @@ describe.skipIf(!redisServerPath)('differential against real Redis', () => {
   }
 
   async function runSequence(protocol: '2' | '3', limits: [string, string], commands: string[][]): Promise<void> {
-    const r = conn!;
+    const r = redis.client;
     await r.call('FLUSHALL');
     await r.call('HELLO', protocol);
     const config = { 'zset-max-listpack-entries': limits[0], 'zset-max-listpack-value': limits[1] };
@@ -859,14 +848,14 @@ describe.skipIf(!redisServerPath)('differential against real Redis', () => {
         (cmds, protocol, limits) => runSequence(protocol, limits, cmds),
       ), { numRuns: 250 });
     } finally {
-      await conn!.call('HELLO', '2');
-      await conn!.call('CONFIG', 'SET', 'zset-max-listpack-entries', '128');
-      await conn!.call('CONFIG', 'SET', 'zset-max-listpack-value', '64');
+      await redis.client.call('HELLO', '2');
+      await redis.client.call('CONFIG', 'SET', 'zset-max-listpack-entries', '128');
+      await redis.client.call('CONFIG', 'SET', 'zset-max-listpack-value', '64');
     }
   });
 
   it('big sets: full ZSCAN iterations, ranges and pops agree', async () => {
-    const r = conn!;
+    const r = redis.client;
     await r.call('FLUSHALL');
     const ours = nodisRaw(engine());
     const args: string[] = [];

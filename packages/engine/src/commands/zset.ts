@@ -1,11 +1,9 @@
 import type { Client } from '../client.js';
 import { defineCommand, type Command } from '../command.js';
 import { INT64_MIN, parseDouble, parseInt64 } from '../args.js';
-import { mayBlock, parseTimeout } from '../blocking.js';
 import {
-  INVALID_CURSOR, LEX_RANGE_INVALID, LIST_COUNT_NOT_POSITIVE, LONG_OUT_OF_RANGE, NOT_FLOAT, NOT_INTEGER,
-  NUMKEYS_NOT_POSITIVE, SCORE_NAN, SCORE_RANGE_NOT_FLOAT, SYNTAX, VALUE_MUST_BE_POSITIVE, VALUE_OUT_OF_RANGE,
-  WRONGTYPE, ZADD_GT_LT_NX, ZADD_INCR_PAIRS, ZADD_XX_NX, ZRANGE_LIMIT_NEEDS_BY, ZRANGE_WITHSCORES_BYLEX,
+  INVALID_CURSOR, LEX_RANGE_INVALID, LONG_OUT_OF_RANGE, NOT_FLOAT, NOT_INTEGER,
+  SCORE_NAN, SCORE_RANGE_NOT_FLOAT, SYNTAX, VALUE_OUT_OF_RANGE, ZADD_GT_LT_NX, ZADD_INCR_PAIRS, ZADD_XX_NX, ZRANGE_LIMIT_NEEDS_BY, ZRANGE_WITHSCORES_BYLEX,
   randomCountTooLarge,
 } from '../errors.js';
 import { globMatch } from '../glob.js';
@@ -16,18 +14,18 @@ import { scanCollection } from '../types/collection-scan.js';
 import { ZSetValue } from '../types/zset.js';
 import { MAX_RANDOM_REPEATS } from './set.js';
 import {
-  lexRanks, listpackScoreText, lookupZset, parseLexBound, parseScoreBound,
-  replyScored, scoreRanks, zsetLimits,
+  WRONG, lexRanks, listpackScoreText, lookupZset, parseLexBound, parseScoreBound,
+  replyScored, scoreRanks, zsetAt, zsetLimits,
 } from './zset-common.js';
 
 /**
- * The sorted-set family but for the algebra (zset-algebra.ts): ZADD and ZINCRBY, membership
- * and ranks, the ranges by rank, score and lex (ZRANGE's unified syntax and the older
- * commands, which Redis 7.0 runs through the same code, hence the same option errors), their
- * removal forms, the pops (ZPOPMIN, ZMPOP and the blocking BZPOPMIN, BZPOPMAX, BZMPOP),
- * ZRANDMEMBER and ZSCAN. The data structure is types/zset.ts: ranks and ranges are O(log n + m)
- * there; removing m members (pops, ZREMRANGEBY*) costs m descents of a tree 4 levels deep at
- * 10M members, and emptying a whole set deletes the key instead.
+ * The sorted-set family but for the algebra (zset-algebra.ts) and the pops (zset-pop.ts):
+ * ZADD and ZINCRBY, membership and ranks, the ranges by rank, score and lex (ZRANGE's unified
+ * syntax and the older commands, which Redis 7.0 runs through the same code, hence the same
+ * option errors), their removal forms, ZRANDMEMBER and ZSCAN. The data structure is
+ * types/zset.ts: ranks and ranges are O(log n + m) there; removing m members (ZREMRANGEBY*)
+ * costs m descents of a tree 4 levels deep at 10M members, and emptying a whole set deletes
+ * the key instead.
  *
  * Error order follows Redis 7.0.15: most commands parse all their arguments before looking at
  * the key (ZADD's scores, range bounds, counts, ZSCAN's cursor), so only ZREM, ZCARD, ZSCORE,
@@ -53,44 +51,18 @@ const WITHSCORES_ARG: ArgumentSpec = { name: 'withscores', type: 'pure-token', t
 const MIN_MAX = (type: 'double' | 'string', reverse = false): ArgumentSpec[] => (reverse
   ? [{ name: 'max', type }, { name: 'min', type }]
   : [{ name: 'min', type }, { name: 'max', type }]);
-const WHERE_ARG: ArgumentSpec = {
-  name: 'where', type: 'oneof', arguments: [
-    { name: 'min', type: 'pure-token', token: 'MIN' }, { name: 'max', type: 'pure-token', token: 'MAX' },
-  ],
-};
-const MPOP_ARGUMENTS: ArgumentSpec[] = [
-  { name: 'numkeys', type: 'integer' }, { name: 'key', type: 'key', multiple: true }, WHERE_ARG,
-  { name: 'count', type: 'integer', token: 'COUNT', optional: true },
-];
-const TIMEOUT_ARG: ArgumentSpec = { name: 'timeout', type: 'double' };
 
 function keySpec(flags: string[], index = 1, lastKey = 0): KeySpec {
   return { flags, beginSearch: { index }, findKeys: { lastKey, keyStep: 1, limit: 0 } };
 }
 const READ = [keySpec(['RO', 'access'])];
 const REMOVE = [keySpec(['RW', 'delete'])];
-const POP = [keySpec(['RW', 'access', 'delete'])];
-const numkeysSpec = (index: number): KeySpec => ({
-  flags: ['RW', 'access', 'delete'], beginSearch: { index }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 },
-});
 
 const RANGE_COMPLEXITY = 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.';
 const RANGE_BY_COMPLEXITY = 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).';
 const REMOVE_COMPLEXITY = 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.';
-const POP_COMPLEXITY = 'O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.';
-const MPOP_COMPLEXITY = 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.';
 
 // ---------------------------------------------------------------- helpers
-
-const WRONG = Symbol('wrongtype');
-
-/** The key's sorted set, undefined when missing; WRONGTYPE (answered here) for another type. */
-function zsetAt(ctx: Client, key: string): ZSetValue | undefined | typeof WRONG {
-  const v = ctx.db.lookup(key);
-  if (v === undefined || v instanceof ZSetValue) return v;
-  ctx.reply.error(WRONGTYPE);
-  return WRONG;
-}
 
 /** After removing members: an emptied set vanishes, else the key was modified in place. */
 function afterRemoval(ctx: Client, key: string, z: ZSetValue): void {
@@ -351,6 +323,21 @@ export const zrevrank = defineCommand({
 
 // ---------------------------------------------------------------- counts
 
+/** ZCOUNT and ZLEXCOUNT: both bounds are parsed (one error for either) before the key is read. */
+function countGeneric<Bound>(
+  ctx: Client, argv: string[], parseBound: (arg: string) => Bound | undefined, invalid: string,
+  ranks: (z: ZSetValue, min: Bound, max: Bound) => [number, number],
+): void {
+  const min = parseBound(argv[2]!);
+  const max = parseBound(argv[3]!);
+  if (min === undefined || max === undefined) return ctx.reply.error(invalid);
+  const z = zsetAt(ctx, argv[1]!);
+  if (z === WRONG) return;
+  if (z === undefined) return ctx.reply.int(0);
+  const [first, end] = ranks(z, min, max);
+  ctx.reply.int(end - first);
+}
+
 // ZCOUNT key min max
 export const zcount = defineCommand({
   name: 'zcount', arity: 4, flags: ['readonly', 'fast'], keys: [1, 1, 1],
@@ -358,16 +345,7 @@ export const zcount = defineCommand({
   complexity: 'O(log(N)) with N being the number of elements in the sorted set.',
   keySpecs: READ, arguments: [KEY, ...MIN_MAX('double')],
   reply: 'integer',
-  run(ctx, argv) {
-    const min = parseScoreBound(argv[2]!);
-    const max = parseScoreBound(argv[3]!);
-    if (min === undefined || max === undefined) return ctx.reply.error(SCORE_RANGE_NOT_FLOAT);
-    const z = zsetAt(ctx, argv[1]!);
-    if (z === WRONG) return;
-    if (z === undefined) return ctx.reply.int(0);
-    const [first, end] = scoreRanks(z, min, max);
-    ctx.reply.int(end - first);
-  },
+  run(ctx, argv) { countGeneric(ctx, argv, parseScoreBound, SCORE_RANGE_NOT_FLOAT, scoreRanks); },
 });
 
 // ZLEXCOUNT key min max
@@ -377,16 +355,7 @@ export const zlexcount = defineCommand({
   complexity: 'O(log(N)) with N being the number of elements in the sorted set.',
   keySpecs: READ, arguments: [KEY, ...MIN_MAX('string')],
   reply: 'integer',
-  run(ctx, argv) {
-    const min = parseLexBound(argv[2]!);
-    const max = parseLexBound(argv[3]!);
-    if (min === undefined || max === undefined) return ctx.reply.error(LEX_RANGE_INVALID);
-    const z = zsetAt(ctx, argv[1]!);
-    if (z === WRONG) return;
-    if (z === undefined) return ctx.reply.int(0);
-    const [first, end] = lexRanks(z, min, max);
-    ctx.reply.int(end - first);
-  },
+  run(ctx, argv) { countGeneric(ctx, argv, parseLexBound, LEX_RANGE_INVALID, lexRanks); },
 });
 
 // ---------------------------------------------------------------- ranges
@@ -632,213 +601,6 @@ export const zremrangebylex = defineCommand({
   },
 });
 
-// ---------------------------------------------------------------- pops
-
-/**
- * Removes up to `count` members from the low (or high) end of a non-empty set, lowest (or
- * highest) first, deleting the key when it empties.
- */
-function popMembers(ctx: Client, key: string, z: ZSetValue, max: boolean, count: number): { members: string[]; scores: number[] } {
-  const size = z.size;
-  const n = Math.min(count, size);
-  const popped = max ? z.slice(size - n, size - 1, true) : z.slice(0, n - 1);
-  if (n === size) {
-    ctx.db.delete(key);
-  } else {
-    for (const m of popped.members) z.delete(m);
-    ctx.db.host.onKeyModified(ctx.db, key);
-  }
-  return popped;
-}
-
-/** [key, [[member, score] ...]]: ZMPOP's and BZMPOP's shape, nested pairs in RESP2 too. */
-function replyKeyAndPairs(ctx: Client, key: string, popped: { members: string[]; scores: number[] }): void {
-  const r = ctx.reply;
-  r.array(2);
-  r.bulk(key);
-  r.array(popped.members.length);
-  popped.members.forEach((m, i) => { r.array(2); r.bulk(m); r.double(popped.scores[i]!); });
-}
-
-/** [key, member, score]: BZPOPMIN's and BZPOPMAX's shape. */
-function replyKeyMemberScore(ctx: Client, key: string, popped: { members: string[]; scores: number[] }): void {
-  ctx.reply.array(3);
-  ctx.reply.bulk(key);
-  ctx.reply.bulk(popped.members[0]!);
-  ctx.reply.double(popped.scores[0]!);
-}
-
-function zpopGeneric(ctx: Client, argv: string[], max: boolean): void {
-  if (argv.length > 3) return ctx.reply.error(SYNTAX);
-  const hasCount = argv.length === 3;
-  let count = 1;
-  if (hasCount) {
-    const n = parseInt64(argv[2]!);
-    if (n === undefined || n < 0) return ctx.reply.error(VALUE_MUST_BE_POSITIVE);
-    count = typeof n === 'bigint' ? Number.MAX_SAFE_INTEGER : n; // beyond any set's size
-  }
-  const key = argv[1]!;
-  const z = zsetAt(ctx, key);
-  if (z === WRONG) return;
-  if (z === undefined || count === 0) return ctx.reply.array(0);
-  const popped = popMembers(ctx, key, z, max, count);
-  if (hasCount || ctx.reply.protocol === 2) return replyScored(ctx, popped.members, popped.scores, true);
-  // RESP3 without a count: the one pair flat, [member, score], not nested.
-  ctx.reply.array(2);
-  ctx.reply.bulk(popped.members[0]!);
-  ctx.reply.double(popped.scores[0]!);
-}
-
-// ZPOPMIN key [count]
-export const zpopmin = defineCommand({
-  name: 'zpopmin', arity: -2, flags: ['write', 'fast'], keys: [1, 1, 1],
-  group: 'sorted-set', since: '5.0.0', summary: 'Remove and return members with the lowest scores in a sorted set',
-  complexity: POP_COMPLEXITY, keySpecs: POP,
-  arguments: [KEY, { name: 'count', type: 'integer', optional: true }],
-  reply: 'array: member, score ... (RESP3 with count: [member, score] pairs)',
-  run(ctx, argv) { zpopGeneric(ctx, argv, false); },
-});
-
-// ZPOPMAX key [count]
-export const zpopmax = defineCommand({
-  name: 'zpopmax', arity: -2, flags: ['write', 'fast'], keys: [1, 1, 1],
-  group: 'sorted-set', since: '5.0.0', summary: 'Remove and return members with the highest scores in a sorted set',
-  complexity: POP_COMPLEXITY, keySpecs: POP,
-  arguments: [KEY, { name: 'count', type: 'integer', optional: true }],
-  reply: 'array: member, score ... (RESP3 with count: [member, score] pairs)',
-  run(ctx, argv) { zpopGeneric(ctx, argv, true); },
-});
-
-interface MpopArgs { keys: string[]; max: boolean; count: number }
-
-/**
- * Redis's getRangeLongFromObjectOrReply(1, LONG_MAX, message): one message for a non-integer
- * and for a value below 1.
- */
-function parsePositive(arg: string, message: string): number | string {
-  const v = parseInt64(arg);
-  if (v === undefined || v < 1) return message;
-  return Number(v);
-}
-
-/** ZMPOP's and BZMPOP's `numkeys key [key ...] MIN|MAX [COUNT count]` from argv[at]. */
-function parseMpop(argv: string[], at: number): MpopArgs | string {
-  const numkeys = parsePositive(argv[at]!, NUMKEYS_NOT_POSITIVE);
-  if (typeof numkeys === 'string') return numkeys;
-  const whereAt = at + numkeys + 1;
-  if (whereAt >= argv.length) return SYNTAX;
-  const where = argv[whereAt]!.toUpperCase();
-  if (where !== 'MIN' && where !== 'MAX') return SYNTAX;
-  let count = -1;
-  for (let j = whereAt + 1; j < argv.length; j++) {
-    if (count === -1 && argv[j]!.toUpperCase() === 'COUNT' && j + 1 < argv.length) {
-      const c = parsePositive(argv[++j]!, LIST_COUNT_NOT_POSITIVE);
-      if (typeof c === 'string') return c;
-      count = c;
-    } else {
-      return SYNTAX;
-    }
-  }
-  return { keys: argv.slice(at + 1, whereAt), max: where === 'MAX', count: count === -1 ? 1 : count };
-}
-
-type PopReply = (ctx: Client, key: string, popped: { members: string[]; scores: number[] }) => void;
-
-/**
- * Pops from the first non-empty set among keys, in argument order, and answers; a key of
- * another type met on the way answers WRONGTYPE. False (nothing answered) when all are missing.
- */
-function popFirstNonEmpty(ctx: Client, keys: readonly string[], max: boolean, count: number, reply: PopReply): boolean {
-  for (const key of keys) {
-    const z = zsetAt(ctx, key);
-    if (z === WRONG) return true;
-    if (z === undefined) continue;
-    reply(ctx, key, popMembers(ctx, key, z, max, count));
-    return true;
-  }
-  return false;
-}
-
-// ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
-export const zmpop = defineCommand({
-  name: 'zmpop', arity: -4, flags: ['write', 'movablekeys'], keys: [0, 0, 0],
-  group: 'sorted-set', since: '7.0.0', summary: 'Remove and return members with scores in a sorted set',
-  complexity: MPOP_COMPLEXITY, keySpecs: [numkeysSpec(1)], arguments: MPOP_ARGUMENTS,
-  reply: 'array [key, [[member, score] ...]], or a null array when every set is empty',
-  run(ctx, argv) {
-    const args = parseMpop(argv, 1);
-    if (typeof args === 'string') return ctx.reply.error(args);
-    if (!popFirstNonEmpty(ctx, args.keys, args.max, args.count, replyKeyAndPairs)) ctx.reply.nullArray();
-  },
-});
-
-/**
- * BZPOPMIN, BZPOPMAX, BZMPOP: serve at once from the first non-empty key, else block. A client
- * woken by a key is served from that key, as Redis 7.0 does; a key that now holds another type
- * leaves it waiting.
- */
-function blockingPop(ctx: Client, keys: readonly string[], max: boolean, count: number, reply: PopReply, deadline: number): void {
-  if (popFirstNonEmpty(ctx, keys, max, count, reply)) return;
-  if (!mayBlock(ctx)) return ctx.reply.nullArray();
-  ctx.engine.blocking.block(ctx, {
-    keys,
-    deadline,
-    tryServe(ready: string) {
-      const z = ctx.db.lookup(ready);
-      if (!(z instanceof ZSetValue)) return false;
-      reply(ctx, ready, popMembers(ctx, ready, z, max, count));
-      return true;
-    },
-    onTimeout() { ctx.reply.nullArray(); },
-  });
-}
-
-function bzpopGeneric(ctx: Client, argv: string[], max: boolean): void {
-  const deadline = parseTimeout(argv[argv.length - 1]!, ctx.engine.time);
-  if (typeof deadline === 'string') return ctx.reply.error(deadline);
-  blockingPop(ctx, argv.slice(1, -1), max, 1, replyKeyMemberScore, deadline);
-}
-
-const BZPOP_HISTORY: [string, string][] = [['6.0.0', '`timeout` is interpreted as a double instead of an integer.']];
-
-// BZPOPMIN key [key ...] timeout
-export const bzpopmin = defineCommand({
-  name: 'bzpopmin', arity: -3, flags: ['write', 'noscript', 'blocking', 'fast'], keys: [1, -2, 1],
-  group: 'sorted-set', since: '5.0.0', summary: 'Remove and return the member with the lowest score from one or more sorted sets, or block until one is available',
-  complexity: 'O(log(N)) with N being the number of elements in the sorted set.', history: BZPOP_HISTORY,
-  keySpecs: [keySpec(['RW', 'access', 'delete'], 1, -2)],
-  arguments: [{ name: 'key', type: 'key', multiple: true }, TIMEOUT_ARG],
-  reply: 'array [key, member, score], or a null array on timeout',
-  run(ctx, argv) { bzpopGeneric(ctx, argv, false); },
-});
-
-// BZPOPMAX key [key ...] timeout
-export const bzpopmax = defineCommand({
-  name: 'bzpopmax', arity: -3, flags: ['write', 'noscript', 'blocking', 'fast'], keys: [1, -2, 1],
-  group: 'sorted-set', since: '5.0.0', summary: 'Remove and return the member with the highest score from one or more sorted sets, or block until one is available',
-  complexity: 'O(log(N)) with N being the number of elements in the sorted set.', history: BZPOP_HISTORY,
-  keySpecs: [keySpec(['RW', 'access', 'delete'], 1, -2)],
-  arguments: [{ name: 'key', type: 'key', multiple: true }, TIMEOUT_ARG],
-  reply: 'array [key, member, score], or a null array on timeout',
-  run(ctx, argv) { bzpopGeneric(ctx, argv, true); },
-});
-
-// BZMPOP timeout numkeys key [key ...] MIN | MAX [COUNT count]
-export const bzmpop = defineCommand({
-  name: 'bzmpop', arity: -5, flags: ['write', 'blocking', 'movablekeys'], keys: [0, 0, 0],
-  group: 'sorted-set', since: '7.0.0', summary: 'Remove and return members with scores in a sorted set or block until one is available',
-  complexity: MPOP_COMPLEXITY, keySpecs: [numkeysSpec(2)], arguments: [TIMEOUT_ARG, ...MPOP_ARGUMENTS],
-  reply: 'array [key, [[member, score] ...]], or a null array on timeout',
-  run(ctx, argv) {
-    // Redis parses numkeys, the direction and COUNT before the timeout.
-    const args = parseMpop(argv, 2);
-    if (typeof args === 'string') return ctx.reply.error(args);
-    const deadline = parseTimeout(argv[1]!, ctx.engine.time);
-    if (typeof deadline === 'string') return ctx.reply.error(deadline);
-    blockingPop(ctx, args.keys, args.max, args.count, replyKeyAndPairs, deadline);
-  },
-});
-
 // ---------------------------------------------------------------- ZRANDMEMBER
 
 const LONG_MAX_HALF = 2n ** 62n - 1n;
@@ -946,6 +708,5 @@ export const zscan = defineCommand({
 export const zsetCommands: Command[] = [
   zadd, zincrby, zrem, zcard, zscore, zmscore, zrank, zrevrank, zcount, zlexcount,
   zrange, zrangestore, zrevrange, zrangebyscore, zrevrangebyscore, zrangebylex, zrevrangebylex,
-  zremrangebyrank, zremrangebyscore, zremrangebylex, zpopmin, zpopmax, zmpop, bzpopmin, bzpopmax, bzmpop,
-  zrandmember, zscan,
+  zremrangebyrank, zremrangebyscore, zremrangebylex, zrandmember, zscan,
 ];
