@@ -401,3 +401,76 @@ describe('RequestParser: chunking', () => {
     ), { numRuns: 300 });
   });
 });
+
+describe('RequestParser: copyInput (one read buffer reused for every chunk)', () => {
+  /** Feeds each chunk from one reused buffer, then scribbles over it, as the server's reads do. */
+  function feedReused(chunks: readonly Buffer[], parser: RequestParser): Outcome {
+    const shared = Buffer.alloc(Math.max(1, ...chunks.map((c) => c.length)));
+    const commands: string[][] = [];
+    let error: string | undefined;
+    for (const chunk of chunks) {
+      chunk.copy(shared);
+      error = parser.feed(shared.subarray(0, chunk.length), (argv) => { commands.push(argv); });
+      shared.fill(0xee);
+      if (error !== undefined) break;
+    }
+    return { commands, error };
+  }
+  const copying = (): RequestParser => new RequestParser({ copyInput: true });
+  const input = bytes(
+    encode(['SET', 'key', 'va\r\nlue']) + 'PING\r\n' + encode(['ECHO', 'x'.repeat(20_000)])
+    + 'ECHO ' + 'y'.repeat(3000) + '\r\n' + encode(['MSET', 'a', 'b'.repeat(1500), 'c', 'd'.repeat(40_000)]),
+  );
+  const expected = [
+    ['SET', 'key', 'va\r\nlue'], ['PING'], ['ECHO', 'x'.repeat(20_000)], ['ECHO', 'y'.repeat(3000)],
+    ['MSET', 'a', 'b'.repeat(1500), 'c', 'd'.repeat(40_000)],
+  ];
+
+  it('without it, a held tail is kept by reference (the scribble is seen)', () => {
+    // Split 17,000 bytes into the 20,000-byte payload: a held tail above what it copies by default.
+    const at = input.indexOf('x'.repeat(100)) + 17_000;
+    const out = feedReused([input.subarray(0, at), input.subarray(at)], new RequestParser());
+    expect(out.commands).not.toEqual(expected);
+  });
+
+  it('parses the same wherever the stream is split', () => {
+    for (let at = 1; at < input.length; at += at < 200 ? 1 : 89) {
+      expect(feedReused([input.subarray(0, at), input.subarray(at)], copying()), `split at ${at}`)
+        .toEqual({ commands: expected, error: undefined });
+    }
+  });
+
+  it('parses the same in small and large chunks', () => {
+    for (const sizes of [[1], [7, 1024, 3], [16_384], [17_000, 5], [65_536]]) {
+      expect(feedReused(chunked(input, sizes), copying()), `by ${sizes}`).toEqual({ commands: expected, error: undefined });
+    }
+  });
+
+  it('joins a big bulk arriving in 64 KiB reads', () => {
+    const size = 3 * 1024 * 1024 + 7;
+    const payload = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) payload[i] = (i * 31) & 0xff;
+    const big = Buffer.concat([bytes(`*2\r\n$4\r\nECHO\r\n$${size}\r\n`), payload, bytes('\r\nPING\r\n')]);
+    const out = feedReused(chunked(big, [64 * 1024]), copying());
+    expect(out.error).toBeUndefined();
+    expect(out.commands.length).toBe(2);
+    expect(out.commands[0]![1] === payload.toString('latin1')).toBe(true);
+    expect(out.commands[1]).toEqual(['PING']);
+  });
+
+  it('round-trips random argv in random chunks (property)', () => {
+    const arg = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }),
+      fc.uint8Array({ minLength: 1000, maxLength: 20_000 }),
+    ).map((b) => Buffer.from(b).toString('latin1'));
+    fc.assert(fc.property(
+      fc.array(fc.array(arg, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 6 }),
+      fc.array(fc.integer({ min: 1, max: 20_000 }), { minLength: 1, maxLength: 6 }),
+      (commands, sizes) => {
+        const out = feedReused(chunked(bytes(commands.map(encode).join('')), sizes), copying());
+        expect(out.error).toBeUndefined();
+        expect(out.commands).toEqual(commands);
+      },
+    ), { numRuns: 100 });
+  });
+});

@@ -32,11 +32,17 @@ export interface RequestParserLimits {
   maxBulkLength: number;
   /** Redis's PROTO_INLINE_MAX_SIZE: the longest inline request and header line. */
   maxInlineLength: number;
+  /**
+   * The caller reuses a chunk's memory once feed() returns (one read buffer for every read):
+   * every byte held for an incomplete element is copied, none is kept by reference.
+   */
+  copyInput: boolean;
 }
 
 const DEFAULT_LIMITS: RequestParserLimits = {
   maxBulkLength: 512 * 1024 * 1024,
   maxInlineLength: 64 * 1024,
+  copyInput: false,
 };
 
 /**
@@ -121,6 +127,28 @@ export function latin1String(buf: Buffer, start: number, end: number): string {
     case 16: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!);
     default: return (b as LatinSliceable).latin1Slice(s, end);
   }
+}
+
+/** The last command name made into a string (see commandName). */
+let lastName = '';
+const MAX_INTERNED_NAME = 24;
+
+/**
+ * argv[0] as a string, reusing the previous command's string when the bytes are the same
+ * (pipelines and most workloads repeat a few commands): no allocation, and V8 keeps the hash it
+ * computed for the command-table lookup on the string, so that lookup does not hash again.
+ */
+function commandName(buf: Buffer, start: number, end: number): string {
+  const length = end - start;
+  const last = lastName;
+  if (last.length === length) {
+    let i = 0;
+    while (i < length && last.charCodeAt(i) === buf[start + i]) i++;
+    if (i === length) return last;
+  }
+  const name = latin1String(buf, start, end);
+  if (length <= MAX_INTERNED_NAME) lastName = name;
+  return name;
 }
 
 /**
@@ -235,8 +263,8 @@ export function splitInlineArgs(buf: Buffer, start: number, end: number): string
 
 /**
  * Parses client requests (multibulk and inline) from a byte stream. One per connection.
- * The caller must not modify a chunk's memory after feeding it: an incomplete tail may be held
- * by reference until the next chunk completes it.
+ * Unless `copyInput` is set, the caller must not modify a chunk's memory after feeding it: an
+ * incomplete tail may be held by reference until the next chunk completes it.
  */
 export class RequestParser {
   /**
@@ -248,6 +276,7 @@ export class RequestParser {
 
   private readonly maxBulkLength: number;
   private readonly maxLineLength: number;
+  private readonly copyInput: boolean;
 
   // The command in progress: arguments so far, how many are still to come, the length of the
   // bulk whose header was read (-1 while expecting a header), and the bytes of argv so far.
@@ -272,9 +301,10 @@ export class RequestParser {
   private stopped = false;
 
   constructor(limits: Partial<RequestParserLimits> = {}) {
-    const { maxBulkLength, maxInlineLength } = { ...DEFAULT_LIMITS, ...limits };
+    const { maxBulkLength, maxInlineLength, copyInput } = { ...DEFAULT_LIMITS, ...limits };
     this.maxBulkLength = Math.min(maxBulkLength, MAX_STRING_LENGTH);
     this.maxLineLength = maxInlineLength;
+    this.copyInput = copyInput;
   }
 
   /** Bytes held for the incomplete request: its arguments so far and its unparsed tail. */
@@ -350,7 +380,8 @@ export class RequestParser {
     const tail = buf.subarray(pos);
     this.held = kind;
     this.heldEndsWithCr = kind !== HELD_PAYLOAD && kind !== HELD_INLINE && buf[buf.length - 1] === 13;
-    this.append(tail.length >= SMALL_PIECE && tail.length < COPY_HELD_BELOW ? Buffer.from(tail) : tail);
+    // (With copyInput, append() copies every piece anyway.)
+    this.append(!this.copyInput && tail.length >= SMALL_PIECE && tail.length < COPY_HELD_BELOW ? Buffer.from(tail) : tail);
     return undefined;
   }
 
@@ -360,7 +391,8 @@ export class RequestParser {
     this.partsLength += length;
     if (length >= SMALL_PIECE) {
       this.closeBlock();
-      this.parts.push(piece);
+      // A big bulk arriving in reused chunks is copied twice (here, then joined): still linear.
+      this.parts.push(this.copyInput ? Buffer.from(piece) : piece);
       return;
     }
     let block = this.block;
@@ -501,7 +533,7 @@ export class RequestParser {
           return this.hold(buf, pos, HELD_PAYLOAD);
         }
         if (buf[payloadEnd] !== 13 || buf[payloadEnd + 1] !== 10) { this.fail(ERR_EXPECTED_CRLF); return this.error; }
-        argv.push(latin1String(buf, pos, payloadEnd));
+        argv.push(argv.length === 0 ? commandName(buf, pos, payloadEnd) : latin1String(buf, pos, payloadEnd));
         argvBytes += bulkLength;
         pos = payloadEnd + 2;
         bulkLength = -1;
