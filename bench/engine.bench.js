@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The engine alone (no I/O): GET/SET/INCR through Engine.execute and the RESP writer, as the
 // owner runs them. Target (issue 2): >= 3M ops/s for GET/SET/INCR on this machine; issue 3
-// adds LPUSH/RPOP/SADD/SISMEMBER/HSET/HGET.
+// adds LPUSH/RPOP/SADD/SISMEMBER/HSET/HGET; issue 4 sorted sets, bitmaps and HyperLogLog.
 //
 //   npm run build && node bench/engine.bench.js
 import { Bench } from 'tinybench';
@@ -39,7 +39,16 @@ bench
   .add('SADD', batch((i) => ['SADD', `set:${i & 15}`, `member:${i}`]))
   .add('SISMEMBER', batch((i) => ['SISMEMBER', `set:${i & 15}`, `member:${i}`]))
   .add('HSET', batch((i) => ['HSET', `hash:${i & 1023}`, `field:${i & 7}`, 'value:0001']))
-  .add('HGET', batch((i) => ['HGET', `hash:${i & 1023}`, `field:${i & 7}`]));
+  .add('HGET', batch((i) => ['HGET', `hash:${i & 1023}`, `field:${i & 7}`]))
+  // Issue 4: sorted sets of 10,000 members (skiplist), bitmaps, HyperLogLog (dense after warm-up).
+  .add('ZADD', batch((i) => ['ZADD', `zset:${i & 15}`, String(i & 8191), `member:${i}`]))
+  .add('ZSCORE', batch((i) => ['ZSCORE', `zset:${i & 15}`, `member:${i}`]))
+  .add('ZRANK', batch((i) => ['ZRANK', `zset:${i & 15}`, `member:${i}`]))
+  .add('ZRANGEBYSCORE LIMIT 0 10', batch((i) => ['ZRANGEBYSCORE', `zset:${i & 15}`, String(i & 8191), '+inf', 'LIMIT', '0', '10']))
+  .add('SETBIT', batch((i) => ['SETBIT', `bits:${i & 15}`, String(i & 65535), '1']))
+  .add('BITCOUNT', batch((i) => ['BITCOUNT', `bits:${i & 15}`]))
+  .add('PFADD', batch((i) => ['PFADD', `hll:${i & 15}`, `element:${i}`]))
+  .add('PFCOUNT', batch((i) => ['PFCOUNT', `hll:${i & 15}`]));
 await bench.run();
 
 const rows = bench.tasks.map((t) => {
