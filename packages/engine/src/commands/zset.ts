@@ -365,6 +365,11 @@ type RangeType = 'rank' | 'score' | 'lex';
 /** A parsed range query: which ranks it selects in a given set, and how to answer them. */
 interface RangeQuery {
   select(z: ZSetValue): Ranks;
+  /**
+   * By score: the selected members, in reply order, appended to the arrays (one descent and a
+   * walk, cheaper than select's ranks then a walk from the first of them).
+   */
+  collect?: (z: ZSetValue, members: string[], scores: number[]) => void;
   reverse: boolean;
   withScores: boolean;
   type: RangeType;
@@ -415,19 +420,23 @@ function parseRange(argv: string[], at: number, store: boolean, fixedType?: Rang
     const start = parseLong(minArg);
     const stop = parseLong(maxArg);
     if (start === undefined || stop === undefined) return NOT_INTEGER;
-    return { reverse: rev, withScores, type: t, select: (z) => rankWindow(z.size, start, stop, rev) };
+    return { reverse: rev, withScores, type: t, select: (z) => rankWindow(z.size, start, stop, rev), collect: undefined };
   }
   if (t === 'score') {
     const min = parseScoreBound(minArg);
     const max = parseScoreBound(maxArg);
     if (min === undefined || max === undefined) return SCORE_RANGE_NOT_FLOAT;
-    return { reverse: rev, withScores, type: t, select: (z) => limitWindow(scoreRanks(z, min, max), rev, offset, limit) };
+    return {
+      reverse: rev, withScores, type: t,
+      select: (z) => limitWindow(scoreRanks(z, min, max), rev, offset, limit),
+      collect: (z, members, scores) => z.scoreWindow(min.value, min.exclusive, max.value, max.exclusive, rev, offset, limit, members, scores),
+    };
   }
   const min = parseLexBound(minArg);
   const max = parseLexBound(maxArg);
   if (min === undefined || max === undefined) return LEX_RANGE_INVALID;
   // Built whole, not by spreading a partial object: V8's spread costs ~1 µs here.
-  return { reverse: rev, withScores, type: t, select: (z) => limitWindow(lexRanks(z, min, max), rev, offset, limit) };
+  return { reverse: rev, withScores, type: t, select: (z) => limitWindow(lexRanks(z, min, max), rev, offset, limit), collect: undefined };
 }
 
 /** ZRANGE and the older range commands: parse, then the key (missing: empty), then answer. */
@@ -437,6 +446,12 @@ function rangeGeneric(ctx: Client, argv: string[], fixedType?: RangeType, fixedR
   const z = zsetAt(ctx, argv[1]!);
   if (z === WRONG) return;
   if (z === undefined) return ctx.reply.array(0);
+  if (query.collect !== undefined) {
+    const members: string[] = [];
+    const scores: number[] = [];
+    query.collect(z, members, scores);
+    return replyScored(ctx, members, scores, query.withScores);
+  }
   replyRanks(ctx, z, query.select(z), query.reverse, query.withScores);
 }
 

@@ -64,6 +64,27 @@ describe('ZSetValue', () => {
     z.checkInvariants();
   });
 
+  it('scoreWindow answers score ranges with LIMIT as the ranks do, both ways, any offset', () => {
+    // Many ties (scores 0..59 over 3000 members) so windows cross leaves and tie runs; offsets
+    // past 2 × FANOUT take the by-rank path.
+    const z = new ZSetValue();
+    const n = 3000;
+    for (let i = 0; i < n; i++) z.set(`m${(i * 7) % n}`, (i * 13) % 60, LIMITS);
+    const all = contents(z);
+    const bound = fc.tuple(fc.integer({ min: -2, max: 62 }), fc.boolean());
+    fc.assert(fc.property(bound, bound, fc.boolean(), fc.integer({ min: -1, max: 400 }), fc.integer({ min: -1, max: 300 }),
+      ([min, minEx], [max, maxEx], reverse, offset, limit) => {
+        const inRange = all.filter(([s]) => (minEx ? s > min : s >= min) && (maxEx ? s < max : s <= max));
+        if (reverse) inRange.reverse();
+        const want = offset < 0 ? [] : inRange.slice(offset, limit < 0 ? undefined : offset + limit);
+        const members: string[] = [];
+        const scores: number[] = [];
+        z.scoreWindow(min, minEx, max, maxEx, reverse, offset, limit, members, scores);
+        expect(members).toEqual(want.map(([, m]) => m));
+        expect(scores).toEqual(want.map(([s]) => s));
+      }), { numRuns: 300 });
+  });
+
   it('orders ties by member bytes and lex ranges over equal scores', () => {
     const z = new ZSetValue();
     for (const m of ['b', 'a', '\xff', '\x00', 'ab', 'B']) z.set(m, 0, LIMITS);

@@ -14,10 +14,11 @@ import { SCAN_EPOCH_MOD, type ScannableCollection } from './collection-scan.js';
  *                     /            |            \
  *     Leaf [(1,a) (1,b) ...] ⇄ Leaf [...] ⇄ Leaf [...]      (leaves linked both ways)
  *
- * A node holds at most FANOUT entries (leaf: elements in two parallel arrays, scores and
- * members; inner: children with their subtree sizes). An inner node also keeps, for each child
- * i ≥ 1, a separator: a key ≤ every key of child i and > every key of child i − 1 (it is the
- * child's first key when the child is made, and stays valid under deletions). So every query
+ * A node holds at most FANOUT (leaf) or INNER_FANOUT (inner) entries (leaf: elements in two
+ * parallel arrays, scores and members; inner: children with the running total of their subtree
+ * sizes). An inner node also keeps, for each child i ≥ 1, a separator: a key ≤ every key of
+ * child i and > every key of child i − 1 (it is the child's first key when the child is made,
+ * and stays valid under deletions). So every query
  * that is a monotone predicate over the order ("before score 5", "before member [b", "before
  * (3, 'x')") descends one path and counts the elements to its left: ranks, score ranges and
  * lex ranges are O(log n), and a range of m elements is then walked along the leaves: O(log n
@@ -26,6 +27,11 @@ import { SCAN_EPOCH_MOD, type ScannableCollection } from './collection-scan.js';
  * Why a B+tree rather than Redis's skiplist: a skiplist node is an object with two arrays in
  * V8 (~100 B before the member); a leaf slot here costs 16 B (an unboxed double in a packed
  * array plus a pointer). Depth is 4 for 10M members. Recursion is on depth only.
+ *
+ * Lookups on a big set are bound by cache misses (a 1M-member set is ~60 MB), so the layout
+ * keeps the loads per level few: an inner node's separator scores and running sizes share one
+ * double array (a binary search on scores, then the rank offset from the neighbouring slot),
+ * and member strings (separators, leaf members) are read only when scores tie.
  *
  * Encodings as Redis 7.0 reports them: `listpack` while small (at most
  * zset-max-listpack-entries members, none longer than zset-max-listpack-value bytes), then
@@ -37,10 +43,15 @@ import { SCAN_EPOCH_MOD, type ScannableCollection } from './collection-scan.js';
  * -0; ZADD k -0 m answers ZSCORE "0" or "-0" depending on the encoding at the time).
  */
 
-/** Entries per node (leaf elements, inner children). */
+/** Elements per leaf, at most. */
 const FANOUT = 64;
-/** A node with fewer entries than this after a removal tries to merge with a neighbour. */
-const MERGE_BELOW = FANOUT / 2;
+/** Children per inner node, at most. */
+const INNER_FANOUT = 128;
+
+/** A node's capacity; one with fewer than half that after a removal tries to merge with a neighbour. */
+function capacity(node: Node): number {
+  return node instanceof Leaf ? FANOUT : INNER_FANOUT;
+}
 
 class Leaf {
   scores: number[] = [];
@@ -50,11 +61,14 @@ class Leaf {
 }
 
 class Inner {
-  /** sepScores[i]/sepMembers[i]: separator of child i; [0] is a lower bound for this node. */
   constructor(
     public children: Node[],
-    public sizes: number[],
-    public sepScores: number[],
+    /**
+     * Two doubles per child i: keys[2i] the score of its separator, keys[2i + 1] the elements in
+     * children 0..i (so the last slot is the node's size). Slot 0's separator is unused.
+     */
+    public keys: number[],
+    /** The member of child i's separator (read on score ties only). */
     public sepMembers: string[],
   ) {}
 }
@@ -87,10 +101,31 @@ function width(node: Node): number {
 
 function sizeOf(node: Node): number {
   if (node instanceof Leaf) return node.members.length;
-  let n = 0;
-  for (const s of node.sizes) n += s;
-  return n;
+  return node.keys[node.keys.length - 1]!;
 }
+
+/** An inner node's keys from its children and their first keys. */
+function innerKeys(children: readonly Node[], firstScores: readonly number[]): number[] {
+  const keys: number[] = [];
+  let total = 0;
+  for (let i = 0; i < children.length; i++) {
+    total += sizeOf(children[i]!);
+    keys.push(firstScores[i]!, total);
+  }
+  return keys;
+}
+
+/** Adds d to the running sizes of children i.. of an inner node. */
+function addFrom(keys: number[], i: number, d: number): void {
+  for (let j = 2 * i + 1; j < keys.length; j += 2) keys[j]! += d;
+}
+
+/**
+ * Where a descent leaves off (seekScore): the leaf and the index in it. Module state, not a
+ * returned tuple: the hot range path allocates nothing to find its start.
+ */
+let seekLeaf: Leaf | null = null;
+let seekIndex = 0;
 
 /**
  * A monotone predicate over the order: true for a prefix of the elements (those "before" some
@@ -140,6 +175,7 @@ export class ZSetValue implements CollectionValue, ScannableCollection<number> {
     const n = members.length;
     if (n === 0) return z;
     const fill = (FANOUT * 3) >>> 2;
+    const innerFill = (INNER_FANOUT * 3) >>> 2;
     let level: Node[] = [];
     let prev: Leaf | null = null;
     for (let i = 0; i < n; i += fill) {
@@ -160,9 +196,9 @@ export class ZSetValue implements CollectionValue, ScannableCollection<number> {
       const up: Node[] = [];
       const upScores: number[] = [];
       const upMembers: string[] = [];
-      for (let i = 0; i < level.length; i += fill) {
-        const children = level.slice(i, i + fill);
-        const inner = new Inner(children, children.map(sizeOf), firstScores.slice(i, i + fill), firstMembers.slice(i, i + fill));
+      for (let i = 0; i < level.length; i += innerFill) {
+        const children = level.slice(i, i + innerFill);
+        const inner = new Inner(children, innerKeys(children, firstScores.slice(i, i + innerFill)), firstMembers.slice(i, i + innerFill));
         up.push(inner);
         upScores.push(firstScores[i]!);
         upMembers.push(firstMembers[i]!);
@@ -277,18 +313,30 @@ export class ZSetValue implements CollectionValue, ScannableCollection<number> {
     let node = this.root;
     let acc = 0;
     while (node instanceof Inner) {
-      const { sepScores, sepMembers, sizes } = node;
+      const keys = node.keys;
       let lo = 1;
-      let hi = node.children.length - 1;
+      let hi = (keys.length >>> 1) - 1;
       let found = 0;
       while (lo <= hi) {
         const mid = (lo + hi) >>> 1;
-        if (less(sepScores[mid]!, sepMembers[mid]!, score, member)) { found = mid; lo = mid + 1; } else hi = mid - 1;
+        const sep = keys[2 * mid]!;
+        // The member is loaded on a tie only: an eager load is a cache miss per probe.
+        if (sep < score || (sep === score && node.sepMembers[mid]! < member)) { found = mid; lo = mid + 1; } else hi = mid - 1;
       }
-      for (let j = 0; j < found; j++) acc += sizes[j]!;
+      if (found > 0) acc += keys[2 * found - 1]!;
       node = node.children[found]!;
     }
-    return acc + ZSetValue.leafIndex(node, score, member);
+    // The member is in this leaf: when no other element of the leaf has its score, the score
+    // alone places it, and the members array (two more cache misses) is never read.
+    const scores = node.scores;
+    let lo = 0;
+    let hi = scores.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (scores[mid]! < score) lo = mid + 1; else hi = mid;
+    }
+    if (lo + 1 < scores.length && scores[lo + 1] === score) return acc + ZSetValue.leafIndex(node, score, member);
+    return acc + lo;
   }
 
   /** How many elements score below `bound` (`inclusive`: at most `bound`). */
@@ -296,16 +344,16 @@ export class ZSetValue implements CollectionValue, ScannableCollection<number> {
     let node = this.root;
     let acc = 0;
     while (node instanceof Inner) {
-      const { sepScores, sizes } = node;
+      const keys = node.keys;
       let lo = 1;
-      let hi = node.children.length - 1;
+      let hi = (keys.length >>> 1) - 1;
       let found = 0;
       while (lo <= hi) {
         const mid = (lo + hi) >>> 1;
-        const sep = sepScores[mid]!;
+        const sep = keys[2 * mid]!;
         if (sep < bound || (inclusive && sep === bound)) { found = mid; lo = mid + 1; } else hi = mid - 1;
       }
-      for (let j = 0; j < found; j++) acc += sizes[j]!;
+      if (found > 0) acc += keys[2 * found - 1]!;
       node = node.children[found]!;
     }
     const { scores } = node;
@@ -316,6 +364,8 @@ export class ZSetValue implements CollectionValue, ScannableCollection<number> {
       const s = scores[mid]!;
       if (s < bound || (inclusive && s === bound)) lo = mid + 1; else hi = mid;
     }
+    seekLeaf = node;
+    seekIndex = lo;
     return acc + lo;
   }
 
@@ -328,16 +378,16 @@ export class ZSetValue implements CollectionValue, ScannableCollection<number> {
     let node = this.root;
     let acc = 0;
     while (node instanceof Inner) {
-      const { sepScores, sepMembers, sizes } = node;
+      const { keys, sepMembers } = node;
       // The last child i ≥ 1 whose separator is before the bound (else child 0).
       let lo = 1;
-      let hi = node.children.length - 1;
+      let hi = (keys.length >>> 1) - 1;
       let found = 0;
       while (lo <= hi) {
         const mid = (lo + hi) >>> 1;
-        if (before(sepScores[mid]!, sepMembers[mid]!)) { found = mid; lo = mid + 1; } else hi = mid - 1;
+        if (before(keys[2 * mid]!, sepMembers[mid]!)) { found = mid; lo = mid + 1; } else hi = mid - 1;
       }
-      for (let j = 0; j < found; j++) acc += sizes[j]!;
+      if (found > 0) acc += keys[2 * found - 1]!;
       node = node.children[found]!;
     }
     const { scores, members } = node;
@@ -355,6 +405,74 @@ export class ZSetValue implements CollectionValue, ScannableCollection<number> {
     const first = this.countScoresBelow(min, minExclusive);
     const end = this.countScoresBelow(max, !maxExclusive);
     return [first, Math.max(first, end)];
+  }
+
+  /**
+   * The elements with min ≤ score ≤ max (exclusive bounds when asked), ascending, or from the
+   * top down when `reverse`; `offset` of them skipped, at most `limit` (negative: all) appended
+   * to members/scores. What ZRANGEBYSCORE ... LIMIT answers, in one descent and a walk along
+   * the leaves: no rank of the range's far end, no second descent to the start. O(log n + m).
+   */
+  scoreWindow(
+    min: number, minExclusive: boolean, max: number, maxExclusive: boolean,
+    reverse: boolean, offset: number, limit: number, members: string[], scores: number[],
+  ): void {
+    if (offset < 0 || limit === 0) return;
+    let left = limit < 0 ? Infinity : limit;
+    let skip = offset;
+    // A long skip goes by rank rather than element by element, keeping O(log n + m).
+    const byRank = offset > 2 * FANOUT;
+    if (!reverse) {
+      const first = this.countScoresBelow(min, minExclusive);
+      if (byRank) {
+        if (first + offset >= this.size) return;
+        const at = this.locate(first + offset);
+        seekLeaf = at[0];
+        seekIndex = at[1];
+        skip = 0;
+      }
+      let leaf = seekLeaf;
+      let i = seekIndex;
+      while (leaf !== null) {
+        const ls = leaf.scores;
+        const lm = leaf.members;
+        for (; i < ls.length; i++) {
+          const s = ls[i]!;
+          if (s > max || (maxExclusive && s === max)) return;
+          if (skip > 0) { skip--; continue; }
+          members.push(lm[i]!);
+          scores.push(s);
+          if (--left === 0) return;
+        }
+        leaf = leaf.next;
+        i = 0;
+      }
+      return;
+    }
+    const end = this.countScoresBelow(max, !maxExclusive);
+    let leaf = seekLeaf;
+    let i = seekIndex - 1;
+    if (byRank) {
+      if (end - 1 - offset < 0) return;
+      const at = this.locate(end - 1 - offset);
+      leaf = at[0];
+      i = at[1];
+      skip = 0;
+    }
+    while (leaf !== null) {
+      const ls = leaf.scores;
+      const lm = leaf.members;
+      for (; i >= 0; i--) {
+        const s = ls[i]!;
+        if (s < min || (minExclusive && s === min)) return;
+        if (skip > 0) { skip--; continue; }
+        members.push(lm[i]!);
+        scores.push(s);
+        if (--left === 0) return;
+      }
+      leaf = leaf.prev;
+      if (leaf !== null) i = leaf.scores.length - 1;
+    }
   }
 
   /**
@@ -464,35 +582,44 @@ export class ZSetValue implements CollectionValue, ScannableCollection<number> {
     let node = this.root;
     let r = rank;
     while (node instanceof Inner) {
-      const { sizes } = node;
-      let i = 0;
-      while (i < sizes.length - 1 && r >= sizes[i]!) { r -= sizes[i]!; i++; }
-      node = node.children[i]!;
+      const keys = node.keys;
+      // The first child whose running size exceeds r (the last one when r is past the end).
+      let lo = 0;
+      let hi = (keys.length >>> 1) - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (keys[2 * mid + 1]! > r) hi = mid; else lo = mid + 1;
+      }
+      if (lo > 0) r -= keys[2 * lo - 1]!;
+      node = node.children[lo]!;
     }
     return [node, r];
   }
 
   /** The child of an inner node whose range holds (score, member). */
   private static childFor(node: Inner, score: number, member: string): number {
-    const { sepScores, sepMembers } = node;
+    const keys = node.keys;
     let lo = 1;
-    let hi = node.children.length - 1;
+    let hi = (keys.length >>> 1) - 1;
     let found = 0;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      if (!less(score, member, sepScores[mid]!, sepMembers[mid]!)) { found = mid; lo = mid + 1; } else hi = mid - 1;
+      const sep = keys[2 * mid]!;
+      // Separator ≤ (score, member); its member is read on a tie only.
+      if (sep < score || (sep === score && node.sepMembers[mid]! <= member)) { found = mid; lo = mid + 1; } else hi = mid - 1;
     }
     return found;
   }
 
   /** Index of the first element of a leaf that is not before (score, member). */
   private static leafIndex(leaf: Leaf, score: number, member: string): number {
-    const { scores, members } = leaf;
+    const scores = leaf.scores;
     let lo = 0;
-    let hi = members.length;
+    let hi = scores.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (less(scores[mid]!, members[mid]!, score, member)) lo = mid + 1; else hi = mid;
+      const s = scores[mid]!;
+      if (s < score || (s === score && leaf.members[mid]! < member)) lo = mid + 1; else hi = mid;
     }
     return lo;
   }
@@ -501,7 +628,8 @@ export class ZSetValue implements CollectionValue, ScannableCollection<number> {
     const split = this.insertInto(this.root, score, member);
     if (split !== null) {
       const left = this.root;
-      this.root = new Inner([left, split.node], [sizeOf(left), sizeOf(split.node)], [0, split.score], ['', split.member]);
+      const leftSize = sizeOf(left);
+      this.root = new Inner([left, split.node], [0, leftSize, split.score, leftSize + sizeOf(split.node)], ['', split.member]);
     }
   }
 
@@ -524,18 +652,23 @@ export class ZSetValue implements CollectionValue, ScannableCollection<number> {
     }
     const i = ZSetValue.childFor(node, score, member);
     const split = this.insertInto(node.children[i]!, score, member);
-    node.sizes[i]!++;
+    const keys = node.keys;
+    addFrom(keys, i, 1);
     if (split === null) return null;
+    // The new child i + 1 ends where child i ended; child i now ends `moved` earlier.
     const moved = sizeOf(split.node);
-    node.sizes[i]! -= moved;
-    node.children.splice(i + 1, 0, split.node);
-    node.sizes.splice(i + 1, 0, moved);
-    node.sepScores.splice(i + 1, 0, split.score);
-    node.sepMembers.splice(i + 1, 0, split.member);
-    if (node.children.length <= FANOUT) return null;
+    const end = keys[2 * i + 1]!;
+    keys[2 * i + 1] = end - moved;
+    insertAt(keys, 2 * i + 2, end);
+    insertAt(keys, 2 * i + 2, split.score);
+    insertAt(node.children, i + 1, split.node);
+    insertAt(node.sepMembers, i + 1, split.member);
+    if (node.children.length <= INNER_FANOUT) return null;
     const half = node.children.length >>> 1;
-    const right = new Inner(node.children.splice(half), node.sizes.splice(half), node.sepScores.splice(half), node.sepMembers.splice(half));
-    return { node: right, score: right.sepScores[0]!, member: right.sepMembers[0]! };
+    const rightKeys = keys.splice(2 * half);
+    addFrom(rightKeys, 0, -keys[keys.length - 1]!);
+    const right = new Inner(node.children.splice(half), rightKeys, node.sepMembers.splice(half));
+    return { node: right, score: rightKeys[0]!, member: right.sepMembers[0]! };
   }
 
   private treeDelete(score: number, member: string): void {
@@ -556,10 +689,10 @@ export class ZSetValue implements CollectionValue, ScannableCollection<number> {
     const i = ZSetValue.childFor(node, score, member);
     const child = node.children[i]!;
     this.deleteFrom(child, score, member);
-    node.sizes[i]!--;
+    addFrom(node.keys, i, -1);
     const w = width(child);
     if (w === 0) this.removeChild(node, i);
-    else if (w < MERGE_BELOW) this.mergeAround(node, i);
+    else if (2 * w < capacity(child)) this.mergeAround(node, i);
   }
 
   /** Drops an empty child (a leaf is unlinked from its neighbours). */
@@ -569,17 +702,19 @@ export class ZSetValue implements CollectionValue, ScannableCollection<number> {
       if (child.prev !== null) child.prev.next = child.next;
       if (child.next !== null) child.next.prev = child.prev;
     }
+    // Empty: the running sizes are unchanged.
     node.children.splice(i, 1);
-    node.sizes.splice(i, 1);
-    node.sepScores.splice(i, 1);
+    node.keys.splice(2 * i, 2);
     node.sepMembers.splice(i, 1);
   }
 
   /** Merges child i with a neighbour when the two fit in one node. */
   private mergeAround(node: Inner, i: number): void {
-    const w = width(node.children[i]!);
-    if (i > 0 && width(node.children[i - 1]!) + w <= FANOUT) this.mergeChildren(node, i - 1);
-    else if (i + 1 < node.children.length && width(node.children[i + 1]!) + w <= FANOUT) this.mergeChildren(node, i);
+    const child = node.children[i]!;
+    const w = width(child);
+    const cap = capacity(child);
+    if (i > 0 && width(node.children[i - 1]!) + w <= cap) this.mergeChildren(node, i - 1);
+    else if (i + 1 < node.children.length && width(node.children[i + 1]!) + w <= cap) this.mergeChildren(node, i);
   }
 
   /** Moves child i + 1's entries into child i and drops child i + 1. */
@@ -593,17 +728,18 @@ export class ZSetValue implements CollectionValue, ScannableCollection<number> {
       if (right.next !== null) right.next.prev = left;
     } else if (left instanceof Inner && right instanceof Inner) {
       // The parent's separator for the right node bounds its first child.
-      right.sepScores[0] = node.sepScores[i + 1]!;
+      right.keys[0] = node.keys[2 * (i + 1)]!;
       right.sepMembers[0] = node.sepMembers[i + 1]!;
+      const base = sizeOf(left);
+      const rk = right.keys;
+      for (let j = 0; j < rk.length; j += 2) left.keys.push(rk[j]!, rk[j + 1]! + base);
       left.children.push(...right.children);
-      left.sizes.push(...right.sizes);
-      left.sepScores.push(...right.sepScores);
       left.sepMembers.push(...right.sepMembers);
     }
-    node.sizes[i]! += node.sizes[i + 1]!;
+    // Child i now ends where child i + 1 ended.
+    node.keys[2 * i + 1] = node.keys[2 * i + 3]!;
     node.children.splice(i + 1, 1);
-    node.sizes.splice(i + 1, 1);
-    node.sepScores.splice(i + 1, 1);
+    node.keys.splice(2 * i + 2, 2);
     node.sepMembers.splice(i + 1, 1);
   }
 
@@ -630,11 +766,14 @@ export class ZSetValue implements CollectionValue, ScannableCollection<number> {
         return node.members.length;
       }
       let total = 0;
+      if (node.keys.length !== 2 * node.children.length || node.sepMembers.length !== node.children.length) {
+        throw new Error('inner arrays disagree');
+      }
       node.children.forEach((c, j) => {
-        const clo: [number, string] | undefined = j === 0 ? lo : [node.sepScores[j]!, node.sepMembers[j]!];
-        const chi: [number, string] | undefined = j + 1 < node.children.length ? [node.sepScores[j + 1]!, node.sepMembers[j + 1]!] : hi;
+        const clo: [number, string] | undefined = j === 0 ? lo : [node.keys[2 * j]!, node.sepMembers[j]!];
+        const chi: [number, string] | undefined = j + 1 < node.children.length ? [node.keys[2 * j + 2]!, node.sepMembers[j + 1]!] : hi;
         const n = walk(c, clo, chi);
-        if (n !== node.sizes[j]) throw new Error('inner size mismatch');
+        if (n !== node.keys[2 * j + 1]! - (j === 0 ? 0 : node.keys[2 * j - 1]!)) throw new Error('inner size mismatch');
         if (n === 0) throw new Error('empty child');
         total += n;
       });
