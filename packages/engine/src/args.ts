@@ -63,7 +63,20 @@ const INFINITE_DOUBLE = /^([+-]?)(?:inf|infinity)$/i;
  * `1e-310` is accepted), leading space, trailing bytes, NaN. Undefined when refused.
  */
 export function parseDouble(s: string): number | undefined {
-  if (s.length === 0) return undefined;
+  const len = s.length;
+  if (len === 0) return undefined;
+  // The common case first, without the regex: up to 15 decimal digits, maybe after a '-', is an
+  // exact double (strtod takes leading zeros too; "-0" is -0 for both).
+  if (len <= 16) {
+    let i = s.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+    if (i < len && len - i <= 15) {
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c < 48 || c > 57) break;
+      }
+      if (i === len) return Number(s);
+    }
+  }
   if (DECIMAL_DOUBLE.test(s)) {
     const d = Number(s);
     if (d === Infinity || d === -Infinity) return undefined; // overflow: ERANGE with HUGE_VAL

@@ -157,6 +157,12 @@ export class Config {
   private readonly aliases = new Map<string, string>();
   /** Listeners run after a successful set (e.g. the server applies `timeout`). */
   private readonly listeners = new Map<string, ((value: string) => void)[]>();
+  /**
+   * getNumber's answers by the name asked, cleared on every change: commands read encoding
+   * limits (zset-max-listpack-entries ...) on every call, and a lookup here is one Map.get
+   * instead of lower-casing, two Map lookups and a Number() parse.
+   */
+  private readonly numbers = new Map<string, number>();
 
   constructor(params: ConfigParam[] = defaultParams()) {
     for (const p of params) this.define(p);
@@ -164,6 +170,7 @@ export class Config {
 
   define(p: ConfigParam): void {
     this.params.set(p.name, { ...p });
+    this.numbers.clear();
     for (const a of p.aliases ?? []) this.aliases.set(a, p.name);
   }
 
@@ -178,7 +185,14 @@ export class Config {
     return p.value;
   }
 
-  getNumber(name: string): number { return Number(this.get(name)); }
+  getNumber(name: string): number {
+    let n = this.numbers.get(name);
+    if (n === undefined) {
+      n = Number(this.get(name));
+      this.numbers.set(name, n);
+    }
+    return n;
+  }
 
   /** Sets a value (validating it); `force` also sets immutable ones (startup). Throws Error(reason). */
   set(name: string, raw: string, force = false): void {
@@ -187,6 +201,7 @@ export class Config {
     if (p.immutable && !force) throw new Error("can't set immutable config");
     if (p.protected && !force) throw new Error("can't set protected config");
     p.value = p.parse ? p.parse(raw) : raw;
+    this.numbers.clear();
     for (const l of this.listeners.get(p.name) ?? []) l(p.value);
   }
 
@@ -207,6 +222,7 @@ export class Config {
       }
     }
     for (const [p, value] of parsed) p.value = value;
+    this.numbers.clear();
     for (const [p, value] of parsed) for (const l of this.listeners.get(p.name) ?? []) l(value);
   }
 

@@ -359,6 +359,9 @@ describe('parseDouble (Redis string2d)', () => {
       ['1e-400', undefined], ['2e-324', undefined], ['1.7976931348623159e308', undefined], ['nan', undefined],
       ['0x', undefined], ['0x1P', undefined], ['1e', undefined], [' 1', undefined], ['1 ', undefined], ['', undefined],
       ['infinit', undefined], ['1\x00', undefined], ['.', undefined], ['e1', undefined], ['--1', undefined],
+      // the integer fast path and its edges
+      ['0', 0], ['007', 7], ['-', undefined], ['-12a', undefined], ['123456789012345', 123456789012345],
+      ['-999999999999999', -999999999999999], ['9007199254740993', 9007199254740992], ['12345678901234567890', 12345678901234567890],
     ];
     for (const [s, v] of cases) expect(parseDouble(s), JSON.stringify(s)).toBe(v);
   });

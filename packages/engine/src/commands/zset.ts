@@ -140,6 +140,9 @@ function zaddGeneric(ctx: Client, argv: string[], zincrby: boolean): void {
   let nx = false, xx = false, gt = false, lt = false, ch = false, incr = zincrby;
   let at = 2;
   for (; !zincrby && at < argv.length; at++) {
+    // Options are letters; a score that starts with a digit or sign ends them without upper-casing.
+    const c = argv[at]!.charCodeAt(0);
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) break;
     const opt = argv[at]!.toUpperCase();
     if (opt === 'NX') nx = true;
     else if (opt === 'XX') xx = true;
