@@ -49,6 +49,16 @@ export interface KeySpec {
   findKeys: { lastKey: number; keyStep: number; limit: number } | { keyNumIdx: number; firstKey: number; keyStep: number } | 'unknown';
 }
 
+/**
+ * The common key spec: keys from argv[index] to `lastKey` (0: just that one, -1: the last
+ * argument, -2: the one before it ...), every `keyStep`-th. As COMMAND INFO/DOCS print it.
+ */
+export function keySpec(flags: string[], index = 1, lastKey = 0, notes?: string, keyStep = 1): KeySpec {
+  const spec: KeySpec = { flags, beginSearch: { index }, findKeys: { lastKey, keyStep, limit: 0 } };
+  if (notes !== undefined) spec.notes = notes;
+  return spec;
+}
+
 /** The data type a command's keys must hold, checked centrally before the handler runs. */
 export type KeyTypeName = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 

@@ -7,7 +7,7 @@ import {
   STRING_TOO_LONG, SYNTAX, WRONGTYPE,
 } from '../errors.js';
 import type { Value } from '../keyspace.js';
-import type { ArgumentSpec, KeySpec } from '../spec.js';
+import { type ArgumentSpec, keySpec } from '../spec.js';
 import {
   applyOverflow, bitop as combineSources, countBitRange, findBit, readField, readSignedField,
   writeField, type BitOperation, type ByteSource, type OverflowMode,
@@ -34,11 +34,6 @@ import { MAX_RAW_LENGTH, RawString, type StringValue } from '../types/string.js'
 
 const KEY: ArgumentSpec = { name: 'key', type: 'key' };
 
-function keySpec(flags: string[], index = 1, lastKey = 0, notes?: string): KeySpec {
-  const spec: KeySpec = { flags, beginSearch: { index }, findKeys: { lastKey, keyStep: 1, limit: 0 } };
-  if (notes !== undefined) spec.notes = notes;
-  return spec;
-}
 
 const INDEX_UNIT: ArgumentSpec = {
   name: 'index_unit', type: 'oneof', since: '7.0.0', optional: true, arguments: [

@@ -10,7 +10,7 @@ import {
 import { globMatch } from '../glob.js';
 import { typeOf, type Database, type Value } from '../keyspace.js';
 import { parseScanCursor, parseScanOptions, scanKeys } from '../scan.js';
-import type { ArgumentSpec, KeySpec } from '../spec.js';
+import { type ArgumentSpec, keySpec } from '../spec.js';
 import { RawString, stringEncoding } from '../types/string.js';
 
 /**
@@ -30,9 +30,6 @@ const KEY: ArgumentSpec = { name: 'key', type: 'key' };
 const KEYS: ArgumentSpec = { name: 'key', type: 'key', multiple: true };
 
 /** A key spec at argv[index]: `lastKey` is relative (0: one key, -1: to the end). */
-function keySpec(flags: string[], index = 1, lastKey = 0): KeySpec {
-  return { flags, beginSearch: { index }, findKeys: { lastKey, keyStep: 1, limit: 0 } };
-}
 
 const EXPIRE_CONDITION: ArgumentSpec = {
   name: 'condition', type: 'oneof', since: '7.0.0', optional: true, arguments: [

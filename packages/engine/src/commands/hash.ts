@@ -10,7 +10,7 @@ import {
 import { globMatch } from '../glob.js';
 import { typeOf, type Value } from '../keyspace.js';
 import { parseScanCursor, parseScanOptions } from '../scan.js';
-import type { ArgumentSpec, KeySpec } from '../spec.js';
+import { type ArgumentSpec, type KeySpec, keySpec } from '../spec.js';
 import { scanCollection } from '../types/collection-scan.js';
 import { HashValue, type HashLimits } from '../types/hash.js';
 import { addLongDouble, formatLongDouble, isFiniteLongDouble, parseLongDouble } from '../types/long-double.js';
@@ -33,8 +33,8 @@ const FIELD_VALUE_PAIRS: ArgumentSpec = {
   arguments: [FIELD, { name: 'value', type: 'string' }],
 };
 
-function keySpec(...flags: string[]): KeySpec[] {
-  return [{ flags, beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } }];
+function keySpecs(...flags: string[]): KeySpec[] {
+  return [keySpec(flags)];
 }
 
 const ALL_COMPLEXITY = 'O(N) where N is the size of the hash.';
@@ -119,7 +119,7 @@ export const hset = defineCommand({
   name: 'hset', arity: -4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1],
   group: 'hash', since: '2.0.0', summary: 'Set the string value of a hash field',
   complexity: 'O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.',
-  keySpecs: keySpec('RW', 'update'),
+  keySpecs: keySpecs('RW', 'update'),
   history: [['4.0.0', 'Accepts multiple `field` and `value` arguments.']],
   arguments: [KEY, FIELD_VALUE_PAIRS],
   reply: 'integer: the number of fields that were added',
@@ -134,7 +134,7 @@ export const hmset = defineCommand({
   name: 'hmset', arity: -4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1],
   group: 'hash', since: '2.0.0', summary: 'Set multiple hash fields to multiple values',
   complexity: 'O(N) where N is the number of fields being set.',
-  keySpecs: keySpec('RW', 'update'),
+  keySpecs: keySpecs('RW', 'update'),
   deprecatedSince: '4.0.0', replacedBy: '`HSET` with multiple field-value pairs',
   arguments: [KEY, FIELD_VALUE_PAIRS],
   reply: 'simple string: OK',
@@ -147,7 +147,7 @@ export const hmset = defineCommand({
 export const hsetnx = defineCommand({
   name: 'hsetnx', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1],
   group: 'hash', since: '2.0.0', summary: 'Set the value of a hash field, only if the field does not exist',
-  complexity: 'O(1)', keyType: 'hash', keySpecs: keySpec('RW', 'insert'),
+  complexity: 'O(1)', keyType: 'hash', keySpecs: keySpecs('RW', 'insert'),
   arguments: [KEY, FIELD, { name: 'value', type: 'string' }],
   reply: 'integer: 1 when the field was set, 0 when it existed',
   run(ctx, argv) {
@@ -169,7 +169,7 @@ export const hsetnx = defineCommand({
 export const hget = defineCommand({
   name: 'hget', arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1],
   group: 'hash', since: '2.0.0', summary: 'Get the value of a hash field', complexity: 'O(1)',
-  keyType: 'hash', keySpecs: keySpec('RO', 'access'),
+  keyType: 'hash', keySpecs: keySpecs('RO', 'access'),
   arguments: [KEY, FIELD],
   reply: 'bulk string: the value, or nil',
   run(ctx, argv) {
@@ -184,7 +184,7 @@ export const hmget = defineCommand({
   name: 'hmget', arity: -3, flags: ['readonly', 'fast'], keys: [1, 1, 1],
   group: 'hash', since: '2.0.0', summary: 'Get the values of all the given hash fields',
   complexity: 'O(N) where N is the number of fields being requested.',
-  keyType: 'hash', keySpecs: keySpec('RO', 'access'),
+  keyType: 'hash', keySpecs: keySpecs('RO', 'access'),
   arguments: [KEY, FIELDS],
   reply: 'array: the values, nil for missing fields',
   run(ctx, argv) {
@@ -202,7 +202,7 @@ export const hmget = defineCommand({
 export const hexists = defineCommand({
   name: 'hexists', arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1],
   group: 'hash', since: '2.0.0', summary: 'Determine if a hash field exists', complexity: 'O(1)',
-  keyType: 'hash', keySpecs: keySpec('RO'),
+  keyType: 'hash', keySpecs: keySpecs('RO'),
   arguments: [KEY, FIELD],
   reply: 'integer: 1 when the field exists, else 0',
   run(ctx, argv) {
@@ -215,7 +215,7 @@ export const hexists = defineCommand({
 export const hstrlen = defineCommand({
   name: 'hstrlen', arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1],
   group: 'hash', since: '3.2.0', summary: 'Get the length of the value of a hash field', complexity: 'O(1)',
-  keyType: 'hash', keySpecs: keySpec('RO'),
+  keyType: 'hash', keySpecs: keySpecs('RO'),
   arguments: [KEY, FIELD],
   reply: 'integer: the length of the value, 0 when missing',
   run(ctx, argv) {
@@ -228,7 +228,7 @@ export const hstrlen = defineCommand({
 export const hlen = defineCommand({
   name: 'hlen', arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1],
   group: 'hash', since: '2.0.0', summary: 'Get the number of fields in a hash', complexity: 'O(1)',
-  keyType: 'hash', keySpecs: keySpec('RO'),
+  keyType: 'hash', keySpecs: keySpecs('RO'),
   arguments: [KEY],
   reply: 'integer: the number of fields',
   run(ctx, argv) {
@@ -244,7 +244,7 @@ export const hdel = defineCommand({
   name: 'hdel', arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1],
   group: 'hash', since: '2.0.0', summary: 'Delete one or more hash fields',
   complexity: 'O(N) where N is the number of fields to be removed.',
-  keyType: 'hash', keySpecs: keySpec('RW', 'delete'),
+  keyType: 'hash', keySpecs: keySpecs('RW', 'delete'),
   history: [['2.4.0', 'Accepts multiple `field` arguments.']],
   arguments: [KEY, FIELDS],
   reply: 'integer: the number of fields removed',
@@ -271,7 +271,7 @@ export const hdel = defineCommand({
 export const hkeys = defineCommand({
   name: 'hkeys', arity: 2, flags: ['readonly'], keys: [1, 1, 1],
   group: 'hash', since: '2.0.0', summary: 'Get all the fields in a hash', complexity: ALL_COMPLEXITY,
-  keyType: 'hash', keySpecs: keySpec('RO', 'access'), tips: ['nondeterministic_output_order'],
+  keyType: 'hash', keySpecs: keySpecs('RO', 'access'), tips: ['nondeterministic_output_order'],
   arguments: [KEY],
   reply: 'array: the fields',
   run(ctx, argv) {
@@ -287,7 +287,7 @@ export const hkeys = defineCommand({
 export const hvals = defineCommand({
   name: 'hvals', arity: 2, flags: ['readonly'], keys: [1, 1, 1],
   group: 'hash', since: '2.0.0', summary: 'Get all the values in a hash', complexity: ALL_COMPLEXITY,
-  keyType: 'hash', keySpecs: keySpec('RO', 'access'), tips: ['nondeterministic_output_order'],
+  keyType: 'hash', keySpecs: keySpecs('RO', 'access'), tips: ['nondeterministic_output_order'],
   arguments: [KEY],
   reply: 'array: the values',
   run(ctx, argv) {
@@ -303,7 +303,7 @@ export const hvals = defineCommand({
 export const hgetall = defineCommand({
   name: 'hgetall', arity: 2, flags: ['readonly'], keys: [1, 1, 1],
   group: 'hash', since: '2.0.0', summary: 'Get all the fields and values in a hash', complexity: ALL_COMPLEXITY,
-  keyType: 'hash', keySpecs: keySpec('RO', 'access'), tips: ['nondeterministic_output_order'],
+  keyType: 'hash', keySpecs: keySpecs('RO', 'access'), tips: ['nondeterministic_output_order'],
   arguments: [KEY],
   reply: 'map: fields to values (RESP2: a flat array)',
   run(ctx, argv) {
@@ -322,7 +322,7 @@ export const hgetall = defineCommand({
 export const hincrby = defineCommand({
   name: 'hincrby', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1],
   group: 'hash', since: '2.0.0', summary: 'Increment the integer value of a hash field by the given number',
-  complexity: 'O(1)', keySpecs: keySpec('RW', 'access', 'update'),
+  complexity: 'O(1)', keySpecs: keySpecs('RW', 'access', 'update'),
   arguments: [KEY, FIELD, { name: 'increment', type: 'integer' }],
   reply: 'integer: the value after the increment',
   run(ctx, argv) {
@@ -353,7 +353,7 @@ export const hincrby = defineCommand({
 export const hincrbyfloat = defineCommand({
   name: 'hincrbyfloat', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1],
   group: 'hash', since: '2.6.0', summary: 'Increment the float value of a hash field by the given amount',
-  complexity: 'O(1)', keySpecs: keySpec('RW', 'access', 'update'),
+  complexity: 'O(1)', keySpecs: keySpecs('RW', 'access', 'update'),
   arguments: [KEY, FIELD, { name: 'increment', type: 'double' }],
   reply: 'bulk string: the value after the increment',
   run(ctx, argv) {
@@ -397,7 +397,7 @@ export const hrandfield = defineCommand({
   name: 'hrandfield', arity: -2, flags: ['readonly'], keys: [1, 1, 1],
   group: 'hash', since: '6.2.0', summary: 'Get one or multiple random fields from a hash',
   complexity: 'O(N) where N is the number of fields returned',
-  keySpecs: keySpec('RO', 'access'), tips: ['nondeterministic_output'],
+  keySpecs: keySpecs('RO', 'access'), tips: ['nondeterministic_output'],
   arguments: [
     KEY,
     {
@@ -461,7 +461,7 @@ export const hscan = defineCommand({
   name: 'hscan', arity: -3, flags: ['readonly'], keys: [1, 1, 1],
   group: 'hash', since: '2.8.0', summary: 'Incrementally iterate hash fields and associated values',
   complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..',
-  keySpecs: keySpec('RO', 'access'), tips: ['nondeterministic_output'],
+  keySpecs: keySpecs('RO', 'access'), tips: ['nondeterministic_output'],
   arguments: [
     KEY,
     { name: 'cursor', type: 'integer' },

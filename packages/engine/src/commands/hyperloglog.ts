@@ -2,7 +2,7 @@ import type { Client } from '../client.js';
 import { defineCommand, type Command } from '../command.js';
 import { HLL_CORRUPTED, HLL_WRONGTYPE, WRONGTYPE } from '../errors.js';
 import { typeOf, type Value } from '../keyspace.js';
-import type { ArgumentSpec, KeySpec } from '../spec.js';
+import { type ArgumentSpec, keySpec } from '../spec.js';
 import {
   HLL_DENSE, HLL_REGISTERS, byteAfterEnd, cachedCardinality, createHll, hllAdd, hllCardinality, hllEncoding,
   hllMerge, hllStoreRegisters, invalidateCachedCardinality, isHll, registersCardinality,
@@ -23,11 +23,6 @@ import { RawString, type StringValue } from '../types/string.js';
 
 const KEY: ArgumentSpec = { name: 'key', type: 'key' };
 
-function keySpecAt(index: number, flags: string[], lastKey: number, notes?: string): KeySpec {
-  const spec: KeySpec = { flags, beginSearch: { index }, findKeys: { lastKey, keyStep: 1, limit: 0 } };
-  if (notes !== undefined) spec.notes = notes;
-  return spec;
-}
 
 function sparseMaxBytes(ctx: Client): number {
   return ctx.engine.config.getNumber('hll-sparse-max-bytes');
@@ -73,7 +68,7 @@ export const pfadd = defineCommand({
   name: 'pfadd', arity: -2, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1],
   group: 'hyperloglog', since: '2.8.9', summary: 'Adds the specified elements to the specified HyperLogLog.',
   complexity: 'O(1) to add every element.',
-  keySpecs: [keySpecAt(1, ['RW', 'insert'], 0)],
+  keySpecs: [keySpec(['RW', 'insert'])],
   arguments: [KEY, { name: 'element', type: 'string', optional: true, multiple: true }],
   reply: 'integer: 1 if a register changed or the key was created, else 0',
   run(ctx, argv) {
@@ -111,7 +106,7 @@ export const pfcount = defineCommand({
   group: 'hyperloglog', since: '2.8.9',
   summary: 'Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).',
   complexity: 'O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.',
-  keySpecs: [keySpecAt(1, ['RW', 'access'], -1, 'RW because it may change the internal representation of the key, and propagate to replicas')],
+  keySpecs: [keySpec(['RW', 'access'], 1, -1, 'RW because it may change the internal representation of the key, and propagate to replicas')],
   arguments: [{ ...KEY, multiple: true }],
   reply: 'integer: the estimated number of distinct elements',
   run(ctx, argv) {
@@ -152,7 +147,7 @@ export const pfmerge = defineCommand({
   name: 'pfmerge', arity: -2, flags: ['write', 'denyoom'], keys: [1, -1, 1],
   group: 'hyperloglog', since: '2.8.9', summary: 'Merge N different HyperLogLogs into a single one.',
   complexity: 'O(N) to merge N HyperLogLogs, but with high constant times.',
-  keySpecs: [keySpecAt(1, ['RW', 'access', 'insert'], 0), keySpecAt(2, ['RO', 'access'], -1)],
+  keySpecs: [keySpec(['RW', 'access', 'insert']), keySpec(['RO', 'access'], 2, -1)],
   arguments: [
     { name: 'destkey', type: 'key' },
     { name: 'sourcekey', type: 'key', multiple: true },

@@ -7,7 +7,7 @@ import {
   VALUE_MUST_BE_POSITIVE, WRONGTYPE, wrongArity,
 } from '../errors.js';
 import type { Value } from '../keyspace.js';
-import type { ArgumentSpec, KeySpec } from '../spec.js';
+import { type ArgumentSpec, type KeySpec, keySpec } from '../spec.js';
 import { ListValue } from '../types/list.js';
 import { mayBlock, parseTimeout } from '../blocking.js';
 import { mpopArgumentSpecs, mpopKeySpec, parseMpopArguments } from './mpop.js';
@@ -45,9 +45,6 @@ const MOVE_ARGUMENTS: ArgumentSpec[] = [
 const MPOP_ARGUMENTS = mpopArgumentSpecs(leftRight('where'));
 
 /** A key spec at argv[index]: `lastKey` relative to it (0: one key, -2: up to the timeout). */
-function keySpec(flags: string[], index = 1, lastKey = 0): KeySpec {
-  return { flags, beginSearch: { index }, findKeys: { lastKey, keyStep: 1, limit: 0 } };
-}
 const POP_KEY_SPEC = keySpec(['RW', 'access', 'delete']);
 const PUSH_KEY_SPEC = keySpec(['RW', 'insert']);
 const MOVE_KEY_SPECS: KeySpec[] = [POP_KEY_SPEC, keySpec(['RW', 'insert'], 2)];

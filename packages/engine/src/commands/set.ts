@@ -8,7 +8,7 @@ import {
 import { globMatch } from '../glob.js';
 import { typeOf, type Value } from '../keyspace.js';
 import { parseScanCursor, parseScanOptions } from '../scan.js';
-import type { ArgumentSpec, KeySpec } from '../spec.js';
+import { type ArgumentSpec, type KeySpec, keySpec } from '../spec.js';
 import {
   MAX_SET_MEMBERS, SetTooLargeError, SetValue, difference, forEachInIntersection, intersection,
   intersectionSize, union,
@@ -32,13 +32,10 @@ const KEYS: ArgumentSpec = { name: 'key', type: 'key', multiple: true };
 const MEMBER: ArgumentSpec = { name: 'member', type: 'string' };
 const MEMBERS: ArgumentSpec = { name: 'member', type: 'string', multiple: true };
 
-function keySpecAt(index: number, flags: string[], lastKey = 0): KeySpec {
-  return { flags, beginSearch: { index }, findKeys: { lastKey, keyStep: 1, limit: 0 } };
-}
 
 /** SINTERSTORE and friends: the destination, then the source keys. */
 function storeKeySpecs(destinationFlags: string[]): KeySpec[] {
-  return [keySpecAt(1, destinationFlags), keySpecAt(2, ['RO', 'access'], -1)];
+  return [keySpec(destinationFlags), keySpec(['RO', 'access'], 2, -1)];
 }
 
 // ---------------------------------------------------------------- value helpers
@@ -97,7 +94,7 @@ export const sadd = defineCommand({
   group: 'set', since: '1.0.0', summary: 'Add one or more members to a set',
   complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.',
   history: [['2.4.0', 'Accepts multiple `member` arguments.']],
-  keyType: 'set', keySpecs: [keySpecAt(1, ['RW', 'insert'])],
+  keyType: 'set', keySpecs: [keySpec(['RW', 'insert'])],
   arguments: [KEY, MEMBERS],
   reply: 'integer: the number of members added',
   run(ctx, argv) {
@@ -131,7 +128,7 @@ export const srem = defineCommand({
   group: 'set', since: '1.0.0', summary: 'Remove one or more members from a set',
   complexity: 'O(N) where N is the number of members to be removed.',
   history: [['2.4.0', 'Accepts multiple `member` arguments.']],
-  keyType: 'set', keySpecs: [keySpecAt(1, ['RW', 'delete'])],
+  keyType: 'set', keySpecs: [keySpec(['RW', 'delete'])],
   arguments: [KEY, MEMBERS],
   reply: 'integer: the number of members removed',
   run(ctx, argv) {
@@ -149,7 +146,7 @@ export const srem = defineCommand({
 export const scard = defineCommand({
   name: 'scard', arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1],
   group: 'set', since: '1.0.0', summary: 'Get the number of members in a set', complexity: 'O(1)',
-  keyType: 'set', keySpecs: [keySpecAt(1, ['RO'])],
+  keyType: 'set', keySpecs: [keySpec(['RO'])],
   arguments: [KEY],
   reply: 'integer: the cardinality, 0 when the key is missing',
   run(ctx, argv) {
@@ -161,7 +158,7 @@ export const scard = defineCommand({
 export const sismember = defineCommand({
   name: 'sismember', arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1],
   group: 'set', since: '1.0.0', summary: 'Determine if a given value is a member of a set', complexity: 'O(1)',
-  keyType: 'set', keySpecs: [keySpecAt(1, ['RO'])],
+  keyType: 'set', keySpecs: [keySpec(['RO'])],
   arguments: [KEY, MEMBER],
   reply: 'integer: 1 when a member, else 0',
   run(ctx, argv) {
@@ -207,7 +204,7 @@ export const spop = defineCommand({
   group: 'set', since: '1.0.0', summary: 'Remove and return one or multiple random members from a set',
   complexity: 'Without the count argument O(1), otherwise O(N) where N is the value of the passed count.',
   history: [['3.2.0', 'Added the `count` argument.']],
-  keySpecs: [keySpecAt(1, ['RW', 'access', 'delete'])],
+  keySpecs: [keySpec(['RW', 'access', 'delete'])],
   tips: ['nondeterministic_output'],
   arguments: [KEY, { name: 'count', type: 'integer', since: '3.2.0', optional: true }],
   reply: 'bulk string (nil when missing) without count; set of the popped members with count',
@@ -285,7 +282,7 @@ export const srandmember = defineCommand({
 export const smove = defineCommand({
   name: 'smove', arity: 4, flags: ['write', 'fast'], keys: [1, 2, 1],
   group: 'set', since: '1.0.0', summary: 'Move a member from one set to another', complexity: 'O(1)',
-  keySpecs: [keySpecAt(1, ['RW', 'access', 'delete']), keySpecAt(2, ['RW', 'insert'])],
+  keySpecs: [keySpec(['RW', 'access', 'delete']), keySpec(['RW', 'insert'], 2)],
   arguments: [
     { name: 'source', type: 'key' }, { name: 'destination', type: 'key' }, MEMBER,
   ],

@@ -7,7 +7,7 @@ import {
   SYNTAX, WRONGTYPE, wrongArity,
 } from '../errors.js';
 import type { Value } from '../keyspace.js';
-import type { ArgumentSpec, KeySpec } from '../spec.js';
+import { type ArgumentSpec, type KeySpec, keySpec } from '../spec.js';
 import { incrByFloat } from '../types/long-double.js';
 import {
   MAX_RAW_LENGTH, RawString, grownCapacity, lcsTableBytes, longestCommonSubsequence,
@@ -29,10 +29,8 @@ const KEY: ArgumentSpec = { name: 'key', type: 'key' };
 const VALUE: ArgumentSpec = { name: 'value', type: 'string' };
 
 /** The one key spec every command here has: keys from argv[1], `lastKey` relative, `keyStep` apart. */
-function keySpec(flags: string[], lastKey = 0, keyStep = 1, notes?: string): KeySpec[] {
-  const spec: KeySpec = { flags, beginSearch: { index: 1 }, findKeys: { lastKey, keyStep, limit: 0 } };
-  if (notes !== undefined) spec.notes = notes;
-  return [spec];
+function keySpecs(flags: string[], lastKey = 0, keyStep = 1, notes?: string): KeySpec[] {
+  return [keySpec(flags, 1, lastKey, notes, keyStep)];
 }
 
 const EXPIRATION_TOKENS: ArgumentSpec[] = [
@@ -144,7 +142,7 @@ function expireAt(ctx: Client, arg: string, kind: ExpireKind, command: string): 
 export const get = defineCommand({
   name: 'get', arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1],
   group: 'string', since: '1.0.0', summary: 'Get the value of a key', complexity: 'O(1)',
-  keyType: 'string', keySpecs: keySpec(['RO', 'access']),
+  keyType: 'string', keySpecs: keySpecs(['RO', 'access']),
   arguments: [KEY],
   run(ctx, argv) {
     replyValue(ctx, ctx.db.lookup(argv[1]!) as StringValue | undefined);
@@ -155,7 +153,7 @@ export const get = defineCommand({
 export const set = defineCommand({
   name: 'set', arity: -3, flags: ['write', 'denyoom'], keys: [1, 1, 1],
   group: 'string', since: '1.0.0', summary: 'Set the string value of a key', complexity: 'O(1)',
-  keySpecs: keySpec(['RW', 'access', 'update', 'variable_flags'], 0, 1, 'RW and ACCESS due to the optional `GET` argument'),
+  keySpecs: keySpecs(['RW', 'access', 'update', 'variable_flags'], 0, 1, 'RW and ACCESS due to the optional `GET` argument'),
   history: [
     ['2.6.12', 'Added the `EX`, `PX`, `NX` and `XX` options.'],
     ['6.0.0', 'Added the `KEEPTTL` option.'],
@@ -218,7 +216,7 @@ export const set = defineCommand({
 export const setnx = defineCommand({
   name: 'setnx', arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1],
   group: 'string', since: '1.0.0', summary: 'Set the value of a key, only if the key does not exist',
-  complexity: 'O(1)', keySpecs: keySpec(['OW', 'insert']),
+  complexity: 'O(1)', keySpecs: keySpecs(['OW', 'insert']),
   arguments: [KEY, VALUE],
   run(ctx, argv) {
     const key = argv[1]!;
@@ -241,7 +239,7 @@ function setWithExpire(ctx: Client, argv: string[], kind: 'EX' | 'PX'): void {
 export const setex = defineCommand({
   name: 'setex', arity: 4, flags: ['write', 'denyoom'], keys: [1, 1, 1],
   group: 'string', since: '2.0.0', summary: 'Set the value and expiration of a key', complexity: 'O(1)',
-  keySpecs: keySpec(['OW', 'update']),
+  keySpecs: keySpecs(['OW', 'update']),
   arguments: [KEY, { name: 'seconds', type: 'integer' }, VALUE],
   run(ctx, argv) { setWithExpire(ctx, argv, 'EX'); },
 });
@@ -250,7 +248,7 @@ export const setex = defineCommand({
 export const psetex = defineCommand({
   name: 'psetex', arity: 4, flags: ['write', 'denyoom'], keys: [1, 1, 1],
   group: 'string', since: '2.6.0', summary: 'Set the value and expiration in milliseconds of a key',
-  complexity: 'O(1)', keySpecs: keySpec(['OW', 'update']),
+  complexity: 'O(1)', keySpecs: keySpecs(['OW', 'update']),
   arguments: [KEY, { name: 'milliseconds', type: 'integer' }, VALUE],
   run(ctx, argv) { setWithExpire(ctx, argv, 'PX'); },
 });
@@ -260,7 +258,7 @@ export const mget = defineCommand({
   name: 'mget', arity: -2, flags: ['readonly', 'fast'], keys: [1, -1, 1],
   group: 'string', since: '1.0.0', summary: 'Get the values of all the given keys',
   complexity: 'O(N) where N is the number of keys to retrieve.',
-  keySpecs: keySpec(['RO', 'access'], -1), tips: ['request_policy:multi_shard'],
+  keySpecs: keySpecs(['RO', 'access'], -1), tips: ['request_policy:multi_shard'],
   arguments: [{ name: 'key', type: 'key', multiple: true }],
   run(ctx, argv) {
     ctx.reply.array(argv.length - 1);
@@ -280,7 +278,7 @@ export const mset = defineCommand({
   name: 'mset', arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 2],
   group: 'string', since: '1.0.1', summary: 'Set multiple keys to multiple values',
   complexity: 'O(N) where N is the number of keys to set.',
-  keySpecs: keySpec(['OW', 'update'], -1, 2), tips: ['request_policy:multi_shard', 'response_policy:all_succeeded'],
+  keySpecs: keySpecs(['OW', 'update'], -1, 2), tips: ['request_policy:multi_shard', 'response_policy:all_succeeded'],
   arguments: [KEY_VALUE_PAIRS],
   run(ctx, argv) {
     if (argv.length % 2 === 0) return ctx.reply.error(wrongArity('mset'));
@@ -294,7 +292,7 @@ export const msetnx = defineCommand({
   name: 'msetnx', arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 2],
   group: 'string', since: '1.0.1', summary: 'Set multiple keys to multiple values, only if none of the keys exist',
   complexity: 'O(N) where N is the number of keys to set.',
-  keySpecs: keySpec(['OW', 'insert'], -1, 2), tips: ['request_policy:multi_shard', 'response_policy:agg_min'],
+  keySpecs: keySpecs(['OW', 'insert'], -1, 2), tips: ['request_policy:multi_shard', 'response_policy:agg_min'],
   arguments: [KEY_VALUE_PAIRS],
   run(ctx, argv) {
     if (argv.length % 2 === 0) return ctx.reply.error(wrongArity('msetnx'));
@@ -310,7 +308,7 @@ export const msetnx = defineCommand({
 export const getset = defineCommand({
   name: 'getset', arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1],
   group: 'string', since: '1.0.0', summary: 'Set the string value of a key and return its old value',
-  complexity: 'O(1)', keyType: 'string', keySpecs: keySpec(['RW', 'access', 'update']),
+  complexity: 'O(1)', keyType: 'string', keySpecs: keySpecs(['RW', 'access', 'update']),
   deprecatedSince: '6.2.0', replacedBy: '`SET` with the `!GET` argument',
   arguments: [KEY, VALUE],
   run(ctx, argv) {
@@ -325,7 +323,7 @@ export const getset = defineCommand({
 export const getdel = defineCommand({
   name: 'getdel', arity: 2, flags: ['write', 'fast'], keys: [1, 1, 1],
   group: 'string', since: '6.2.0', summary: 'Get the value of a key and delete the key', complexity: 'O(1)',
-  keyType: 'string', keySpecs: keySpec(['RW', 'access', 'delete']),
+  keyType: 'string', keySpecs: keySpecs(['RW', 'access', 'delete']),
   arguments: [KEY],
   run(ctx, argv) {
     const key = argv[1]!;
@@ -339,7 +337,7 @@ export const getdel = defineCommand({
 export const getex = defineCommand({
   name: 'getex', arity: -2, flags: ['write', 'fast'], keys: [1, 1, 1],
   group: 'string', since: '6.2.0', summary: 'Get the value of a key and optionally set its expiration',
-  complexity: 'O(1)', keySpecs: keySpec(['RW', 'access', 'update'], 0, 1, 'RW and UPDATE because it changes the TTL'),
+  complexity: 'O(1)', keySpecs: keySpecs(['RW', 'access', 'update'], 0, 1, 'RW and UPDATE because it changes the TTL'),
   arguments: [
     KEY,
     {
@@ -379,7 +377,7 @@ export const append = defineCommand({
   name: 'append', arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1],
   group: 'string', since: '2.0.0', summary: 'Append a value to a key',
   complexity: 'O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.',
-  keyType: 'string', keySpecs: keySpec(['RW', 'insert']),
+  keyType: 'string', keySpecs: keySpecs(['RW', 'insert']),
   arguments: [KEY, VALUE],
   run(ctx, argv) {
     const key = argv[1]!;
@@ -403,7 +401,7 @@ export const append = defineCommand({
 export const strlen = defineCommand({
   name: 'strlen', arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1],
   group: 'string', since: '2.2.0', summary: 'Get the length of the value stored in a key', complexity: 'O(1)',
-  keyType: 'string', keySpecs: keySpec(['RO']),
+  keyType: 'string', keySpecs: keySpecs(['RO']),
   arguments: [KEY],
   run(ctx, argv) {
     const v = ctx.db.lookup(argv[1]!) as StringValue | undefined;
@@ -448,7 +446,7 @@ const RANGE_COMPLEXITY = 'O(N) where N is the length of the returned string. The
 export const getrange = defineCommand({
   name: 'getrange', arity: 4, flags: ['readonly'], keys: [1, 1, 1],
   group: 'string', since: '2.4.0', summary: 'Get a substring of the string stored at a key',
-  complexity: RANGE_COMPLEXITY, keySpecs: keySpec(['RO', 'access']),
+  complexity: RANGE_COMPLEXITY, keySpecs: keySpecs(['RO', 'access']),
   arguments: RANGE_ARGUMENTS,
   run: getRange,
 });
@@ -457,7 +455,7 @@ export const getrange = defineCommand({
 export const substr = defineCommand({
   name: 'substr', arity: 4, flags: ['readonly'], keys: [1, 1, 1],
   group: 'string', since: '1.0.0', summary: 'Get a substring of the string stored at a key',
-  complexity: RANGE_COMPLEXITY, keySpecs: keySpec(['RO', 'access']),
+  complexity: RANGE_COMPLEXITY, keySpecs: keySpecs(['RO', 'access']),
   deprecatedSince: '2.0.0', replacedBy: '`GETRANGE`',
   arguments: RANGE_ARGUMENTS,
   run: getRange,
@@ -468,7 +466,7 @@ export const setrange = defineCommand({
   name: 'setrange', arity: 4, flags: ['write', 'denyoom'], keys: [1, 1, 1],
   group: 'string', since: '2.2.0', summary: 'Overwrite part of a string at key starting at the specified offset',
   complexity: 'O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.',
-  keySpecs: keySpec(['RW', 'update']),
+  keySpecs: keySpecs(['RW', 'update']),
   arguments: [KEY, { name: 'offset', type: 'integer' }, VALUE],
   run(ctx, argv) {
     const offset = parseInt64(argv[2]!);
@@ -497,7 +495,7 @@ export const lcs = defineCommand({
   name: 'lcs', arity: -3, flags: ['readonly'], keys: [1, 2, 1],
   group: 'string', since: '7.0.0', summary: 'Find longest common substring',
   complexity: 'O(N*M) where N and M are the lengths of s1 and s2, respectively',
-  keySpecs: keySpec(['RO', 'access'], 1),
+  keySpecs: keySpecs(['RO', 'access'], 1),
   arguments: [
     { name: 'key1', type: 'key' },
     { name: 'key2', type: 'key', keySpecIndex: 0 },
@@ -600,7 +598,7 @@ function incrBy(ctx: Client, key: string, v: Value | undefined, by: number | big
   ctx.reply.int(next);
 }
 
-const COUNTER_KEY_SPEC = keySpec(['RW', 'access', 'update']);
+const COUNTER_KEY_SPEC = keySpecs(['RW', 'access', 'update']);
 
 // INCR key
 export const incr = defineCommand({

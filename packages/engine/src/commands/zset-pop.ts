@@ -3,7 +3,7 @@ import { defineCommand, type Command } from '../command.js';
 import { parseInt64 } from '../args.js';
 import { mayBlock, parseTimeout } from '../blocking.js';
 import { SYNTAX, VALUE_MUST_BE_POSITIVE } from '../errors.js';
-import type { ArgumentSpec, KeySpec } from '../spec.js';
+import { type ArgumentSpec, keySpec } from '../spec.js';
 import { ZSetValue } from '../types/zset.js';
 import { mpopArgumentSpecs, mpopKeySpec, parseMpopArguments } from './mpop.js';
 import { WRONG, replyScored, zsetAt } from './zset-common.js';
@@ -26,9 +26,6 @@ const WHERE_ARG: ArgumentSpec = {
 const MPOP_ARGUMENTS = mpopArgumentSpecs(WHERE_ARG);
 const TIMEOUT_ARG: ArgumentSpec = { name: 'timeout', type: 'double' };
 
-function keySpec(flags: string[], index = 1, lastKey = 0): KeySpec {
-  return { flags, beginSearch: { index }, findKeys: { lastKey, keyStep: 1, limit: 0 } };
-}
 const POP = [keySpec(['RW', 'access', 'delete'])];
 
 const POP_COMPLEXITY = 'O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.';

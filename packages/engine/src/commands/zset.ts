@@ -9,7 +9,7 @@ import {
 import { globMatch } from '../glob.js';
 import { formatDouble } from '../reply.js';
 import { parseScanCursor, parseScanOptions } from '../scan.js';
-import type { ArgumentSpec, KeySpec } from '../spec.js';
+import { type ArgumentSpec, keySpec } from '../spec.js';
 import { scanCollection } from '../types/collection-scan.js';
 import { ZSetValue } from '../types/zset.js';
 import { MAX_RANDOM_REPEATS } from './set.js';
@@ -52,9 +52,6 @@ const MIN_MAX = (type: 'double' | 'string', reverse = false): ArgumentSpec[] => 
   ? [{ name: 'max', type }, { name: 'min', type }]
   : [{ name: 'min', type }, { name: 'max', type }]);
 
-function keySpec(flags: string[], index = 1, lastKey = 0): KeySpec {
-  return { flags, beginSearch: { index }, findKeys: { lastKey, keyStep: 1, limit: 0 } };
-}
 const READ = [keySpec(['RO', 'access'])];
 const REMOVE = [keySpec(['RW', 'delete'])];
 
