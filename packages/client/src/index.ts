@@ -1,17 +1,23 @@
 import { NodisClient, type Nodis } from './client.js';
 import { MemoryStore } from './transports/memory.js';
+import { connectThread, connectThreadSync, type ThreadConnectOptions } from './transports/thread.js';
 import type { EngineOptions } from '@nodis/engine';
+import { isThreadHandle, type ThreadHandle } from '@nodis/protocol';
 
 export { NodisClient, Pipeline, ReplyError, type Nodis } from './client.js';
 export { MemoryStore } from './transports/memory.js';
 export type { Arg, Value } from './codec.js';
 export type { Transport } from './transport.js';
+export type { ThreadConnectOptions } from './transports/thread.js';
+export type { ThreadHandle } from '@nodis/protocol';
 
 /**
  * connect(): the one entry point.
  *   connect()                       memory: an engine in this thread (tests, scripts)
  *   connect({ store })              memory: another client of an existing MemoryStore
- * The thread, socket and resp transports arrive with their issues.
+ *   connect(handle)                 thread: a store hosted by this process (server.handle(),
+ *                                   passed to this thread through workerData or postMessage)
+ * The socket and resp transports arrive with their issues.
  */
 export interface ConnectOptions {
   /** Share one in-thread engine between clients. */
@@ -20,7 +26,8 @@ export interface ConnectOptions {
   engine?: EngineOptions;
 }
 
-export async function connect(target?: ConnectOptions | string): Promise<Nodis> {
+export async function connect(target?: ConnectOptions | string | ThreadHandle, options?: ThreadConnectOptions): Promise<Nodis> {
+  if (isThreadHandle(target)) return new NodisClient(await connectThread(target, options)) as Nodis;
   if (typeof target === 'string') {
     throw new Error(`nodis: transport for '${target}' is not available yet; connect() without arguments gives the in-thread memory store`);
   }
@@ -31,4 +38,13 @@ export async function connect(target?: ConnectOptions | string): Promise<Nodis> 
 /** A memory store that several clients can connect to: `const s = createMemoryStore(); await connect({ store: s })`. */
 export function createMemoryStore(options?: EngineOptions): MemoryStore {
   return new MemoryStore(options);
+}
+
+/**
+ * connectSync(handle): a thread client without await, e.g. at the top of a worker module:
+ *   const db = connectSync(workerData.store); db.sync.incr('jobs');
+ * Blocks this thread until the owner accepts (it answers in microseconds when idle).
+ */
+export function connectSync(handle: ThreadHandle, options?: ThreadConnectOptions): Nodis {
+  return new NodisClient(connectThreadSync(handle, options)) as Nodis;
 }

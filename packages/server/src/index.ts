@@ -1,9 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { OwnerMessage, OwnerOptions } from './owner.js';
+import { CONTROL_OWNER_STATE, OWNER_STOPPED, type ThreadHandle } from '@nodis/protocol';
 
 export { parseServerArgs, parseConfigText, ConfigError } from './config.js';
 export type { OwnerOptions } from './owner.js';
+export type { ThreadHandle } from '@nodis/protocol';
 
 /**
  * startServer: runs the owner worker thread and resolves once it accepts connections.
@@ -29,6 +31,11 @@ export interface NodisServer {
   readonly unixsocket: string;
   /** Resolves when the owner has stopped (SHUTDOWN, close(), or a crash). */
   readonly closed: Promise<void>;
+  /**
+   * The thread handle: pass it to any thread of this process (workerData, postMessage, piscina
+   * task arguments; no transfer list needed) and `connect(handle)` there, or here.
+   */
+  handle(): ThreadHandle;
   close(): Promise<void>;
 }
 
@@ -85,7 +92,15 @@ export function startServer(options: ServerOptions = {}): Promise<NodisServer> {
       if (m.type === 'ready') {
         worker.off('error', onError);
         worker.on('error', (e) => { process.stderr.write(`nodis owner crashed: ${e.stack ?? e}\n`); });
+        const handle = m.handle;
+        // However the owner thread ends, clients waiting on its rings must learn it.
+        worker.on('exit', () => {
+          const control = new Int32Array(handle.control);
+          Atomics.store(control, CONTROL_OWNER_STATE, OWNER_STOPPED);
+          Atomics.notify(control, CONTROL_OWNER_STATE);
+        });
         resolve({
+          handle: () => handle,
           port: m.port,
           host: (config.bind ?? '127.0.0.1').split(/\s+/)[0]!,
           unixsocket: m.unixsocket,

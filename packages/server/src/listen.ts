@@ -1,25 +1,14 @@
 import net from 'node:net';
 import { chmodSync, unlinkSync, existsSync } from 'node:fs';
 import type { Client, Engine } from '@nodis/engine';
-import { RequestParser, RespWriter } from '@nodis/protocol';
+import { CommandConnection, type ConnectionSink } from './connection.js';
 
 /**
  * RESP listeners on the owner thread: loopback TCP and a Unix socket, one engine behind both.
- *
- * Per connection: bytes → RequestParser → engine.execute → RespWriter, and ONE socket write per
- * read event with every reply that event produced (PERFORMANCE.md: writing replies one by one
- * costs 4× at pipeline depth 16). Backpressure: when the socket's write buffer passes
- * OUTPUT_SOFT_LIMIT we stop reading from that client until it drains, so a client that does
- * not read its replies cannot make the owner buffer without bound.
+ * Each accepted socket becomes a CommandConnection (connection.ts: parse, run, one write per
+ * read event, backpressure); this file only accepts, reads and closes sockets.
  */
 
-const OUTPUT_SOFT_LIMIT = 1 << 20;
-/** Redis closes an unauthenticated client whose query buffer passes 1 MiB. */
-const UNAUTHENTICATED_QUERY_LIMIT = 1 << 20;
-/** client-query-buffer-limit default: 1 GiB. */
-const QUERY_BUFFER_LIMIT = 1 << 30;
-/** Commands a client may queue (behind a blocking command or unread replies) before we close it. */
-const MAX_PENDING = 100_000;
 /** Node's own read size. */
 const READ_BUFFER_SIZE = 64 * 1024;
 /** Escape hatch (A/B measurements, or a Node whose internals moved): NODIS_FAST_READ=0 keeps Node's default read path. */
@@ -125,103 +114,21 @@ export class RespListener {
     let onChunk: (chunk: Buffer) => void = () => {};
     const adopted = this.adopt(accepted, (n, buffer) => { onChunk(buffer.subarray(0, n)); });
     const socket = adopted ?? accepted;
-    const writer = new RespWriter(2);
-    const parser = new RequestParser({
-      maxBulkLength: engine.config.getNumber('proto-max-bulk-len'),
-      copyInput: adopted !== undefined,
-    });
     const addr = kind === 'tcp' ? `${socket.remoteAddress}:${socket.remotePort}` : `${unixPath}:0`;
     const laddr = kind === 'tcp' ? `${socket.localAddress}:${socket.localPort}` : `${unixPath}:0`;
     const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
-    const client = engine.createClient({ reply: writer, kind, addr, laddr, fd, close: () => socket.destroy() });
-    const connection: Connection = { socket, client };
+    const sink: ConnectionSink = {
+      write: (bytes) => { socket.write(bytes); },
+      get backlog() { return socket.writableLength; },
+      pauseInput: () => { socket.pause(); },
+      resumeInput: () => { socket.resume(); },
+      end: (graceful) => { if (graceful) socket.end(); else socket.destroy(); },
+    };
+    const command = new CommandConnection(engine, sink, { kind, addr, laddr, fd, copyInput: adopted !== undefined, log: this.log });
+    const connection: Connection = { socket, client: command.client };
     this.connections.add(connection);
-    parser.authenticated = client.authenticated;
-
-    const close = (graceful: boolean): void => {
-      if (graceful) socket.end();
-      else socket.destroy();
-      engine.removeClient(client);
-    };
-    const flush = (): void => {
-      if (writer.length === 0) return;
-      const bytes = writer.take();
-      engine.stats.netOutputBytes += bytes.length;
-      socket.write(bytes);
-    };
-    /** Replies not yet handed to the kernel; past the soft limit we stop executing this client's commands. */
-    const overLimit = (): boolean => socket.writableLength + writer.length > OUTPUT_SOFT_LIMIT;
-
-    // Commands parsed but not yet run, in arrival order: those behind a blocking command
-    // (BLPOP: Redis runs nothing else for a blocked client) and those behind replies the client
-    // has not read yet (backpressure per command, not per read event: one read can hold
-    // thousands of pipelined GETs). Reading stops while over the limit, which bounds the queue.
-    const pending: string[][] = [];
-    let readingPaused = false;
-    const run = (argv: string[]): void => {
-      engine.execute(client, argv);
-      parser.authenticated = client.authenticated;
-    };
-    const runnable = (): boolean => !client.blocked && !client.closeAfterReply && !client.closed;
-    /** Runs queued commands while the client is neither blocked nor behind on its replies. */
-    const drainPending = (): void => {
-      while (pending.length !== 0 && runnable()) {
-        if (overLimit()) break;
-        run(pending.shift()!);
-      }
-      flush();
-      if (client.closeAfterReply && !client.closed) return close(true);
-      const hold = overLimit();
-      if (hold && !readingPaused) { readingPaused = true; socket.pause(); }
-      else if (!hold && readingPaused && !client.closed) { readingPaused = false; socket.resume(); }
-    };
-    socket.on('drain', drainPending);
-    // A deferred reply is written while the engine runs another client's command (its push
-    // served this blocked client): drain on a microtask, after that command has finished,
-    // so this client's queued commands never run nested inside another command.
-    let drainScheduled = false;
-    client.onDeferredReply = () => {
-      if (drainScheduled) return;
-      drainScheduled = true;
-      queueMicrotask(() => {
-        drainScheduled = false;
-        if (!client.closed) drainPending();
-      });
-    };
-
-    const onCommand = (argv: string[]): boolean => {
-      if (pending.length !== 0 || client.blocked || overLimit()) {
-        if (pending.length >= MAX_PENDING) {
-          this.log('warning', `Closing client with too many queued commands: id=${client.id} addr=${client.addr}`);
-          close(false);
-          return false;
-        }
-        pending.push(argv);
-        return true;
-      }
-      run(argv);
-      return runnable() || client.blocked;
-    };
-
-    onChunk = (chunk: Buffer): void => {
-      if (client.closed) return;
-      engine.stats.netInputBytes += chunk.length;
-      const error = parser.feed(chunk, onCommand);
-      if (error !== undefined) {
-        writer.error(`ERR ${error}`);
-        flush();
-        this.log('verbose', `Protocol error (${error}) from client: id=${client.id} addr=${client.addr}`);
-        return close(true);
-      }
-      if (client.closed) return;
-      drainPending();
-      if (client.closed) return;
-      const limit = client.authenticated ? QUERY_BUFFER_LIMIT : UNAUTHENTICATED_QUERY_LIMIT;
-      if (parser.buffered > limit) {
-        this.log('warning', `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`);
-        close(false);
-      }
-    };
+    socket.on('drain', () => command.drained());
+    onChunk = (chunk: Buffer): void => command.feed(chunk);
     if (adopted === undefined) {
       socket.on('data', onChunk);
       socket.resume();
@@ -229,7 +136,7 @@ export class RespListener {
     socket.on('error', () => { /* reset by peer and the like: 'close' follows */ });
     socket.on('close', () => {
       this.connections.delete(connection);
-      engine.removeClient(client);
+      engine.removeClient(command.client);
     });
   }
 

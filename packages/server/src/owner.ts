@@ -3,6 +3,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DeadlineTimer, Engine } from '@nodis/engine';
 import { RespListener } from './listen.js';
+import { RingService } from './ring-service.js';
+import type { ThreadHandle } from '@nodis/protocol';
 import { createLogger, type Logger } from './log.js';
 
 /**
@@ -21,7 +23,7 @@ export interface OwnerOptions {
 }
 
 export type OwnerMessage =
-  | { type: 'ready'; port: number; unixsocket: string }
+  | { type: 'ready'; port: number; unixsocket: string; handle: ThreadHandle }
   | { type: 'error'; message: string }
   | { type: 'closed' };
 
@@ -29,6 +31,7 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
   const log: Logger = createLogger(options.config.loglevel ?? options.logLevel ?? 'notice');
   let closing: Promise<void> | undefined;
   let listener: RespListener;
+  let rings: RingService | undefined;
   let cron: NodeJS.Timeout | undefined;
 
   const shutdown = (): Promise<void> => {
@@ -36,6 +39,7 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
       log('warning', 'User requested shutdown...');
       if (cron) clearInterval(cron);
       wakeTimer.cancel();
+      rings?.close();
       await listener.close();
       log('warning', 'nodis is now ready to exit, bye bye...');
       post({ type: 'closed' });
@@ -80,6 +84,11 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
     await listener.listenUnix(unixsocket, parseInt(engine.config.get('unixsocketperm'), 8) || 0);
   }
 
+  rings = new RingService(engine, log);
+  await rings.start();
+  const ringService = rings;
+  process.on('exit', () => ringService.markStopped());
+
   const hz = () => Math.max(1, engine.config.getNumber('hz'));
   const tick = () => {
     engine.cron();
@@ -92,7 +101,7 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
   });
 
   log('notice', `Ready to accept connections${port ? ` tcp ${engine.config.get('bind')}:${port}` : ''}${unixsocket ? ` unix ${unixsocket}` : ''}`);
-  post({ type: 'ready', port, unixsocket });
+  post({ type: 'ready', port, unixsocket, handle: rings.handle });
   return shutdown;
 }
 

@@ -15,6 +15,11 @@ import { latin1String } from './parser.js';
 export interface ReplyParserOptions {
   /** How bulk strings come back: latin1 strings (one char per byte, default) or Buffers. */
   bulkAs?: 'latin1' | 'buffer';
+  /**
+   * Copy whatever is held between feeds instead of keeping references into the chunk: for
+   * callers that reuse the chunk's memory (a shared ring) as soon as feed() returns.
+   */
+  copyInput?: boolean;
 }
 
 // Open aggregate kinds.
@@ -36,6 +41,7 @@ const NO_PAYLOAD = -1;
 
 export class ReplyParser {
   private readonly bulkAsBuffer: boolean;
+  private readonly copyInput: boolean;
   private readonly stack: Frame[] = [];
 
   /** Bytes of the incomplete element. */
@@ -48,6 +54,7 @@ export class ReplyParser {
 
   constructor(options: ReplyParserOptions = {}) {
     this.bulkAsBuffer = options.bulkAs === 'buffer';
+    this.copyInput = options.copyInput === true;
   }
 
   /**
@@ -90,7 +97,7 @@ export class ReplyParser {
       }
     }
     if (take === -1) {
-      this.parts.push(chunk);
+      this.parts.push(this.copyInput ? Buffer.from(chunk) : chunk);
       this.partsLength += chunk.length;
       return -1;
     }
@@ -105,7 +112,7 @@ export class ReplyParser {
   private hold(buf: Buffer, pos: number): void {
     const tail = buf.subarray(pos);
     // Copy small tails so one short element does not keep a whole chunk alive.
-    this.parts.push(tail.length < 16 * 1024 ? Buffer.from(tail) : tail);
+    this.parts.push(this.copyInput || tail.length < 16 * 1024 ? Buffer.from(tail) : tail);
     this.partsLength = tail.length;
   }
 

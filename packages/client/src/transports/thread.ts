@@ -1,0 +1,485 @@
+import net from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { BroadcastChannel, threadId } from 'node:worker_threads';
+import {
+  ReplyParser, ReplyPush, RequestWriter, RingReader, RingWriter, RING_PRODUCER_PARKED, RING_HEAD, RING_TAIL,
+  channelName, connectionBytes, connectionRings, isThreadHandle,
+  CONTROL_DOORBELL, CONTROL_OWNER_PARKED, CONTROL_OWNER_STATE, OWNER_RUNNING,
+  CONN_CLIENT_STATE, CONN_OWNER_STATE, CONN_PENDING, CONN_ACCEPTED, CONN_REFUSED, CONN_REFUSED_REASON, CLIENT_CLOSED,
+  THREAD_PROTOCOL_VERSION, type Reply, type ThreadChannelMessage, type ThreadHandle,
+} from '@nodis/protocol';
+import type { Transport } from '../transport.js';
+
+/**
+ * The thread transport: this thread ↔ the owner through two SharedArrayBuffer rings carrying
+ * RESP (protocol/src/ring.ts), for clients in any thread of the process that hosts the store.
+ *
+ * Async calls are pipelined automatically: every command issued in one tick is encoded into
+ * one batch, published with one doorbell, and answered in order. Replies are awaited with
+ * Atomics.waitAsync on the reply ring, after a short spin (a busy owner answers in µs; a
+ * cross-thread wake-up costs ≈ 12 µs). Sync calls (`db.sync.incr('n')`) publish the same way
+ * and block this thread with Atomics.wait until their reply arrives; replies to earlier async
+ * calls met on the way resolve their promises, so both kinds interleave in order.
+ *
+ * One liveness socket per thread and store tells the owner when this thread dies, and tells
+ * this thread when the owner dies. Waits are also sliced (WAIT_SLICE_MS) and check the store's
+ * ownerState word, so a sync call never hangs on a dead owner.
+ */
+
+export interface ThreadConnectOptions {
+  /** Bytes of each ring (request and reply), a power of two; default 256 KiB. */
+  ringBytes?: number;
+  /** How long connect waits for the owner to accept, ms; default 5000. */
+  connectTimeout?: number;
+  /**
+   * How long an async call spins for its reply before parking the event loop's wait, µs;
+   * default 20. 0 never spins.
+   */
+  spinMicros?: number;
+}
+
+const DEFAULT_RING_BYTES = 256 * 1024;
+const SYNC_SPIN_MICROS = 50;
+const WAIT_SLICE_MS = 50;
+/** Encoded bytes after which a batch is published before the tick ends. */
+const EARLY_FLUSH_BYTES = 4096;
+
+/** Why an owner refused a connection (CONN_REFUSED_REASON). */
+const REFUSALS: Record<number, string> = {
+  1: 'max number of clients reached',
+  2: 'the client and the store speak different thread protocol versions',
+  3: 'the connect message was malformed',
+  4: 'this thread was already seen exiting',
+};
+
+/** One per store in each thread: the liveness socket and the channel to the owner. */
+interface ThreadLink {
+  readonly store: string;
+  readonly token: string;
+  readonly socket: net.Socket;
+  readonly channel: BroadcastChannel;
+  readonly transports: Set<ThreadTransport>;
+  /** Transports with calls in flight: while > 0 the socket keeps this thread's event loop alive. */
+  busy: number;
+  /** Connections offered and not yet answered. */
+  opening: number;
+  ownerGone: boolean;
+}
+
+const links = new Map<string, ThreadLink>();
+
+function linkFor(handle: ThreadHandle): ThreadLink {
+  let link = links.get(handle.store);
+  if (link !== undefined && !link.ownerGone) return link;
+  const token = randomUUID();
+  const socket = net.connect(handle.liveness);
+  socket.unref();
+  socket.setNoDelay(true);
+  socket.write(`${token}\n`);
+  socket.on('error', () => { /* 'close' follows */ });
+  const channel = new BroadcastChannel(channelName(handle.store));
+  (channel as unknown as { unref?: () => void }).unref?.();
+  const created: ThreadLink = {
+    store: handle.store, token, socket, channel, transports: new Set(), busy: 0, opening: 0, ownerGone: false,
+  };
+  socket.on('close', () => {
+    created.ownerGone = true;
+    if (links.get(created.store) === created) links.delete(created.store);
+    channel.close();
+    for (const t of [...created.transports]) t.ownerStopped();
+  });
+  links.set(handle.store, created);
+  return created;
+}
+
+function release(link: ThreadLink, transport: ThreadTransport): void {
+  link.transports.delete(transport);
+  if (link.transports.size === 0) dropLink(link);
+}
+
+function dropLink(link: ThreadLink): void {
+  if (link.transports.size !== 0 || link.opening !== 0) return;
+  // The last client of this thread: the owner forgets the thread when the socket closes.
+  if (links.get(link.store) === link) links.delete(link.store);
+  link.socket.destroy();
+  link.channel.close();
+}
+
+export function checkHandle(handle: unknown): asserts handle is ThreadHandle {
+  if (!isThreadHandle(handle)) throw new TypeError('nodis: connect() expects a thread handle (server.handle()), a URL, or nothing');
+  if (handle.pid !== process.pid || !(handle.control instanceof SharedArrayBuffer)) {
+    throw new Error(`nodis: this thread handle belongs to process ${handle.pid}; a handle works only in the threads of the process that hosts the store. From another process, connect over its socket (unix:///path/to/nodis.sock or redis://host:port)`);
+  }
+  if (handle.version !== THREAD_PROTOCOL_VERSION) {
+    throw new Error(`nodis: the store speaks thread protocol ${handle.version}, this client ${THREAD_PROTOCOL_VERSION}; use the same nodis version on both sides`);
+  }
+  if (Atomics.load(new Int32Array(handle.control), CONTROL_OWNER_STATE) !== OWNER_RUNNING) {
+    throw new Error('nodis: the store behind this handle has stopped');
+  }
+}
+
+interface Pending {
+  resolve: ((r: Reply) => void) | undefined;
+  reject: ((e: Error) => void) | undefined;
+  /** Sync calls: the reply lands here. */
+  done: boolean;
+  reply: Reply;
+}
+
+function ringCapacity(options: ThreadConnectOptions): number {
+  const n = options.ringBytes ?? DEFAULT_RING_BYTES;
+  if (!Number.isInteger(n) || n < 1024 || n > 1 << 30 || (n & (n - 1)) !== 0) {
+    throw new RangeError(`nodis: ringBytes must be a power of two between 1024 and 2^30, not ${String(n)}`);
+  }
+  return n;
+}
+
+/** Creates the connection buffer and asks the owner to accept it. */
+function offer(handle: ThreadHandle, options: ThreadConnectOptions): { link: ThreadLink; sab: SharedArrayBuffer; capacity: number } {
+  checkHandle(handle);
+  const capacity = ringCapacity(options);
+  const link = linkFor(handle);
+  const sab = new SharedArrayBuffer(connectionBytes(capacity, capacity));
+  const message: ThreadChannelMessage = {
+    type: 'connect', version: THREAD_PROTOCOL_VERSION, thread: link.token, threadId,
+    connection: sab, requestCapacity: capacity, replyCapacity: capacity,
+  };
+  link.channel.postMessage(message);
+  link.opening++;
+  return { link, sab, capacity };
+}
+
+function refusal(state: Int32Array): Error {
+  const reason = REFUSALS[Atomics.load(state, CONN_REFUSED_REASON)] ?? 'unknown reason';
+  return new Error(`nodis: the store refused the connection: ${reason}`);
+}
+
+/** connect(handle): resolves once the owner has accepted the connection. */
+export async function connectThread(handle: ThreadHandle, options: ThreadConnectOptions = {}): Promise<ThreadTransport> {
+  const { link, sab, capacity } = offer(handle, options);
+  const state = new Int32Array(sab, 0, 64);
+  const timeout = options.connectTimeout ?? 5000;
+  // waitAsync alone does not keep the event loop alive: the timer does.
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timed-out'>((resolve) => { timer = setTimeout(() => resolve('timed-out'), timeout); });
+  const wait = Atomics.waitAsync(state, CONN_OWNER_STATE, CONN_PENDING);
+  const outcome = wait.async ? await Promise.race([wait.value, timedOut]) : wait.value;
+  clearTimeout(timer);
+  return accepted(outcome, state, link, sab, capacity, handle, options);
+}
+
+/** connectSync(handle): the same, blocking this thread until the owner answers. */
+export function connectThreadSync(handle: ThreadHandle, options: ThreadConnectOptions = {}): ThreadTransport {
+  const { link, sab, capacity } = offer(handle, options);
+  const state = new Int32Array(sab, 0, 64);
+  const outcome = Atomics.wait(state, CONN_OWNER_STATE, CONN_PENDING, options.connectTimeout ?? 5000);
+  return accepted(outcome, state, link, sab, capacity, handle, options);
+}
+
+function accepted(outcome: string, state: Int32Array, link: ThreadLink, sab: SharedArrayBuffer, capacity: number, handle: ThreadHandle, options: ThreadConnectOptions): ThreadTransport {
+  link.opening--;
+  const s = Atomics.load(state, CONN_OWNER_STATE);
+  if (s === CONN_ACCEPTED) return new ThreadTransport(link, handle, sab, capacity, options);
+  dropLink(link);
+  if (s === CONN_REFUSED) throw refusal(state);
+  if (outcome === 'timed-out' || s === CONN_PENDING) {
+    // Tell the owner not to accept it late.
+    Atomics.store(state, CONN_CLIENT_STATE, CLIENT_CLOSED);
+    throw new Error('nodis: the store did not answer the connection in time (is its owner thread busy or gone?)');
+  }
+  throw new Error('nodis: the store closed the connection while it was being opened');
+}
+
+export class ThreadTransport implements Transport {
+  readonly kind = 'thread';
+  /** RESP3 push messages (pub/sub), when a push handler is set. */
+  onPush: ((push: ReplyPush) => void) | undefined;
+  private readonly requests: RingWriter;
+  private readonly replies: RingReader;
+  private readonly state: Int32Array;
+  private readonly control: Int32Array;
+  private readonly encoder = new RequestWriter();
+  private readonly parser = new ReplyParser({ copyInput: true });
+  /** Calls awaiting replies, oldest first (a queue with a moving head). */
+  private inflight: Pending[] = [];
+  private inflightHead = 0;
+  /** Encoded request bytes that did not fit the ring yet (owned copies). */
+  private readonly out: Buffer[] = [];
+  private outOffset = 0;
+  private flushScheduled = false;
+  private readWaiting = false;
+  private writeWaiting = false;
+  private busy = false;
+  private closedError: Error | undefined;
+  private readonly views: Buffer[] = [];
+  private readonly spinMicros: number;
+  private readonly onReplyBound = (r: Reply): void => this.onReply(r);
+
+  constructor(private readonly link: ThreadLink, handle: ThreadHandle, sab: SharedArrayBuffer, capacity: number, options: ThreadConnectOptions) {
+    const at = connectionRings(capacity);
+    this.state = new Int32Array(sab, 0, 64);
+    this.requests = new RingWriter(sab, at.request, capacity);
+    this.replies = new RingReader(sab, at.reply, capacity);
+    this.control = new Int32Array(handle.control);
+    this.spinMicros = options.spinMicros ?? 20;
+    link.transports.add(this);
+  }
+
+  private get pendingCount(): number { return this.inflight.length - this.inflightHead; }
+
+  send(argv: string[]): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      if (this.closedError) return reject(this.closedError);
+      this.encoder.command(argv);
+      this.inflight.push({ resolve, reject, done: false, reply: null });
+      this.markBusy();
+      // A long batch starts moving before the tick ends, so the owner works while we encode.
+      if (this.encoder.length >= EARLY_FLUSH_BYTES && this.out.length === 0) this.stage();
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(this.flushAsync);
+      }
+    });
+  }
+
+  async sendBatch(batch: string[][]): Promise<Reply[]> {
+    return Promise.all(batch.map((argv) => this.send(argv)));
+  }
+
+  sendSync(argv: string[]): Reply {
+    if (this.closedError) throw this.closedError;
+    this.encoder.command(argv);
+    const mine: Pending = { resolve: undefined, reject: undefined, done: false, reply: null };
+    this.inflight.push(mine);
+    this.markBusy();
+    // Everything encoded so far (async calls of this tick too) goes first, in order.
+    this.flushScheduled = false;
+    this.stage();
+    while (this.out.length !== 0) {
+      this.writeOut();
+      if (this.out.length === 0) break;
+      this.read();
+      this.waitSync(this.requests.header, RING_HEAD, this.requests.seenHead, (on) => { this.requests.parked = on; }, () => this.requests.free > 0);
+    }
+    while (!mine.done) {
+      this.read();
+      if (mine.done) break;
+      if (this.closedError) throw this.closedError;
+      this.waitSync(this.replies.header, RING_TAIL, this.replies.seenTail, (on) => { this.replies.parked = on || this.readWaiting; }, () => this.replies.used > 0);
+    }
+    this.settleBusy();
+    return mine.reply;
+  }
+
+  close(): Promise<void> {
+    if (!this.closedError) {
+      Atomics.store(this.state, CONN_CLIENT_STATE, CLIENT_CLOSED);
+      this.ringDoorbell();
+      this.fail(new Error('nodis: the connection is closed'));
+      release(this.link, this);
+    }
+    return Promise.resolve();
+  }
+
+  /** The owner has stopped (its liveness socket closed or its state word says so). */
+  ownerStopped(): void {
+    if (this.closedError) return;
+    this.fail(new Error('nodis: the store has stopped (its owner thread exited); the call did not complete'));
+    this.link.transports.delete(this);
+  }
+
+  private fail(error: Error): void {
+    this.closedError = error;
+    const waiting = this.inflight.slice(this.inflightHead);
+    this.inflight = [];
+    this.inflightHead = 0;
+    this.out.length = 0;
+    this.settleBusy();
+    for (const p of waiting) p.reject?.(error);
+    // Wake our own parked waits so they settle.
+    Atomics.notify(this.replies.header, RING_TAIL);
+    Atomics.notify(this.requests.header, RING_HEAD);
+  }
+
+  private markBusy(): void {
+    if (this.busy) return;
+    this.busy = true;
+    if (this.link.busy++ === 0) this.link.socket.ref();
+  }
+
+  private settleBusy(): void {
+    if (!this.busy || this.pendingCount !== 0) return;
+    this.busy = false;
+    if (--this.link.busy === 0) this.link.socket.unref();
+  }
+
+  /** Moves the encoder's bytes to the ring, keeping owned copies of what does not fit. */
+  private stage(): void {
+    const pieces = this.encoder.borrow();
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i]!;
+      if (this.out.length === 0) {
+        const n = this.requests.write(piece);
+        if (n === piece.length) continue;
+        this.out.push(Buffer.from(piece.subarray(n)));
+      } else {
+        this.out.push(i === pieces.length - 1 ? Buffer.from(piece) : piece);
+      }
+    }
+    this.ringDoorbell();
+  }
+
+  /** Writes queued bytes as room allows. */
+  private writeOut(): void {
+    let moved = false;
+    while (this.out.length !== 0) {
+      const head = this.out[0]!;
+      const n = this.requests.write(head, this.outOffset);
+      if (n === 0) break;
+      moved = true;
+      this.outOffset += n;
+      if (this.outOffset === head.length) {
+        this.out.shift();
+        this.outOffset = 0;
+      }
+    }
+    if (moved) this.ringDoorbell();
+  }
+
+  private ringDoorbell(): void {
+    const control = this.control;
+    Atomics.add(control, CONTROL_DOORBELL, 1);
+    if (Atomics.load(control, CONTROL_OWNER_PARKED) !== 0) Atomics.notify(control, CONTROL_DOORBELL);
+  }
+
+  private readonly flushAsync = (): void => {
+    if (!this.flushScheduled || this.closedError) return;
+    this.flushScheduled = false;
+    this.stage();
+    if (this.out.length !== 0) this.awaitRoom();
+    this.awaitReplies();
+  };
+
+  /** Reads every published reply. */
+  private read(): void {
+    const replies = this.replies;
+    const n = replies.peek(this.views);
+    if (n === 0) return;
+    try {
+      for (const view of this.views) this.parser.feed(view, this.onReplyBound);
+    } catch (e) {
+      replies.consume(n);
+      this.protocolFailure(e);
+      return;
+    }
+    replies.consume(n);
+    // The owner has replies waiting for room: tell it there is some.
+    if (Atomics.load(replies.header, RING_PRODUCER_PARKED) !== 0) this.ringDoorbell();
+  }
+
+  private protocolFailure(e: unknown): void {
+    const error = new Error(`nodis: unreadable reply from the store (${e instanceof Error ? e.message : String(e)}); the connection is closed`);
+    Atomics.store(this.state, CONN_CLIENT_STATE, CLIENT_CLOSED);
+    this.ringDoorbell();
+    this.fail(error);
+    release(this.link, this);
+  }
+
+  private onReply(reply: Reply): void {
+    if (reply instanceof ReplyPush && this.onPush !== undefined) {
+      this.onPush(reply);
+      return;
+    }
+    const p = this.inflight[this.inflightHead];
+    if (p === undefined) return; // a reply nobody asked for: the owner never sends one
+    this.inflight[this.inflightHead++] = undefined as unknown as Pending;
+    if (this.inflightHead === this.inflight.length) {
+      this.inflight.length = 0;
+      this.inflightHead = 0;
+    } else if (this.inflightHead > 1024 && this.inflightHead * 2 > this.inflight.length) {
+      this.inflight = this.inflight.slice(this.inflightHead);
+      this.inflightHead = 0;
+    }
+    if (p.resolve !== undefined) p.resolve(reply);
+    else {
+      p.done = true;
+      p.reply = reply;
+    }
+  }
+
+  /** Why waiting is over for good, if it is. */
+  private checkAlive(): void {
+    if (this.closedError) return;
+    if (Atomics.load(this.control, CONTROL_OWNER_STATE) !== OWNER_RUNNING) return this.ownerStopped();
+    if (Atomics.load(this.state, CONN_OWNER_STATE) !== CONN_ACCEPTED && this.replies.used === 0) {
+      this.fail(new Error('nodis: the store closed the connection'));
+      release(this.link, this);
+    }
+  }
+
+  /** Blocks this thread until ready() or a state change; spins first, then parks in slices. */
+  private waitSync(header: Int32Array, index: number, seen: number, park: (on: boolean) => void, ready: () => boolean): void {
+    const until = performance.now() + SYNC_SPIN_MICROS / 1000;
+    for (let i = 1; ; i++) {
+      if (ready()) return;
+      if ((i & 63) === 0 && performance.now() > until) break;
+    }
+    park(true);
+    if (!ready()) Atomics.wait(header, index, seen, WAIT_SLICE_MS);
+    park(false);
+    this.checkAlive();
+  }
+
+  /** Waits (without blocking the thread) for room in the request ring. */
+  private awaitRoom(): void {
+    if (this.writeWaiting || this.closedError) return;
+    this.writeWaiting = true;
+    this.requests.parked = true;
+    const seen = this.requests.seenHead;
+    const again = (): void => {
+      this.writeWaiting = false;
+      this.requests.parked = false;
+      this.checkAlive();
+      if (this.closedError) return;
+      this.writeOut();
+      if (this.out.length !== 0) this.awaitRoom();
+    };
+    if (this.requests.free > 0) return again();
+    const w = Atomics.waitAsync(this.requests.header, RING_HEAD, seen, WAIT_SLICE_MS * 20);
+    if (!w.async) return again();
+    void w.value.then(again);
+  }
+
+  /** Reads replies until none are pending: spins briefly, then waits without blocking. */
+  private awaitReplies(): void {
+    if (this.readWaiting || this.closedError) return;
+    this.read();
+    if (this.pendingCount === 0) return this.settleBusy();
+    if (this.spinMicros > 0) {
+      const until = performance.now() + this.spinMicros / 1000;
+      for (let i = 1; ; i++) {
+        if (this.replies.used > 0) {
+          this.read();
+          if (this.pendingCount === 0) return this.settleBusy();
+        }
+        if ((i & 31) === 0 && performance.now() > until) break;
+      }
+    }
+    this.readWaiting = true;
+    this.replies.parked = true;
+    const seen = this.replies.seenTail;
+    const again = (): void => {
+      this.readWaiting = false;
+      this.replies.parked = false;
+      this.read();
+      this.checkAlive();
+      if (this.closedError) return;
+      if (this.pendingCount === 0) return this.settleBusy();
+      this.awaitReplies();
+    };
+    if (this.replies.used > 0) return again();
+    const w = Atomics.waitAsync(this.replies.header, RING_TAIL, seen, WAIT_SLICE_MS * 20);
+    if (!w.async) return again();
+    void w.value.then(again);
+  }
+}
