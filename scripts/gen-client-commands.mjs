@@ -44,9 +44,9 @@ for (const spec of [...commandSpecs].sort((a, b) => a.name.localeCompare(b.name)
     : `${commandSyntax(spec)} — ${spec.summary} (since ${spec.since})`;
   methods.push({ name, doc: doc.replace(/\*\//g, '*\\/'), params: params(spec) });
 }
-const iface = (title, ret, suffix) => [
+const iface = (title, ret, suffix, skip = new Set()) => [
   `export interface ${title} {`,
-  ...methods.flatMap((m) => [`  /** ${m.doc} */`, `  ${m.name}${suffix}(${m.params}): ${ret};`]),
+  ...methods.filter((m) => !skip.has(m.name)).flatMap((m) => [`  /** ${m.doc} */`, `  ${m.name}${suffix}(${m.params}): ${ret};`]),
   '}',
   '',
 ];
@@ -54,4 +54,9 @@ lines.push(...iface('GeneratedCommands', 'Promise<Value>', ''));
 lines.push(...iface('GeneratedBufferCommands', 'Promise<Value>', 'Buffer'));
 lines.push(...iface('GeneratedSyncCommands', 'Value', ''));
 lines.push(...iface('GeneratedSyncBufferCommands', 'Value', 'Buffer'));
+// Pipelines queue the command and return the pipeline, so calls chain.
+// (Names the Pipeline class itself uses keep their meaning: `exec` runs the pipeline.)
+const PIPELINE_OWN = new Set(['exec', 'call', 'length']);
+lines.push(...iface('GeneratedPipelineCommands<P>', 'P', '', PIPELINE_OWN));
+lines.push(...iface('GeneratedPipelineBufferCommands<P>', 'P', 'Buffer', PIPELINE_OWN));
 writeFileSync(path.join(here, '../packages/client/src/commands.generated.ts'), lines.join('\n'));

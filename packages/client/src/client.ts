@@ -3,7 +3,7 @@ import { commandSpecs } from '@nodis/engine/specs';
 import { decodeReply, encodeArg, type Arg, type Value } from './codec.js';
 import { shapeReply } from './reply-shapes.js';
 import type { Transport } from './transport.js';
-import type { Commands, SyncCommands } from './commands.js';
+import type { Commands, PipelineCommands, SyncCommands } from './commands.js';
 
 /**
  * The nodis client: one API over every transport. Command methods come from the engine's
@@ -12,6 +12,14 @@ import type { Commands, SyncCommands } from './commands.js';
  */
 
 export { ReplyError };
+
+/** argv for the transport: the command name, then every argument as a byte string. */
+function argvOf(command: string, args: Arg[]): string[] {
+  const argv = new Array<string>(args.length + 1);
+  argv[0] = command;
+  for (let i = 0; i < args.length; i++) argv[i + 1] = encodeArg(args[i]!);
+  return argv;
+}
 
 function toReply(command: string, r: Reply, buffers: boolean): Value {
   const v = decodeReply(r, buffers);
@@ -25,8 +33,15 @@ export class Pipeline {
   constructor(private readonly transport: Transport) {}
 
   call(command: string, ...args: Arg[]): this {
-    this.batch.push([command, ...args.map(encodeArg)]);
+    this.batch.push(argvOf(command, args));
     this.buffers.push(false);
+    return this;
+  }
+
+  /** Like call, with that command's bulk strings as Buffers. */
+  callBuffer(command: string, ...args: Arg[]): this {
+    this.batch.push(argvOf(command, args));
+    this.buffers.push(true);
     return this;
   }
 
@@ -52,7 +67,7 @@ export class NodisClient {
     const send = transport.sendSync?.bind(transport);
     const syncCall = (command: string, buffers: boolean, args: Arg[]): Value => {
       if (!send) throw new Error(`nodis: the ${transport.kind} transport has no synchronous calls; use the async methods`);
-      return toReply(command, send([command, ...args.map(encodeArg)]), buffers);
+      return toReply(command, send(argvOf(command, args)), buffers);
     };
     const sync: Record<string, unknown> = { call: (command: string, ...args: Arg[]) => syncCall(command, false, args) };
     for (const name of COMMAND_NAMES) {
@@ -64,16 +79,16 @@ export class NodisClient {
 
   /** Sends any command; resolves to its decoded reply, rejects with ReplyError on an error reply. */
   async call(command: string, ...args: Arg[]): Promise<Value> {
-    return toReply(command, await this.transport.send([command, ...args.map(encodeArg)]), false);
+    return toReply(command, await this.transport.send(argvOf(command, args)), false);
   }
 
   /** Like call, with bulk strings as Buffers. */
   async callBuffer(command: string, ...args: Arg[]): Promise<Value> {
-    return toReply(command, await this.transport.send([command, ...args.map(encodeArg)]), true);
+    return toReply(command, await this.transport.send(argvOf(command, args)), true);
   }
 
-  /** Queues commands to send as one batch: `await db.pipeline().call('INCR', 'a').call('GET', 'b').exec()`. */
-  pipeline(): Pipeline { return new Pipeline(this.transport); }
+  /** Queues commands to send as one batch: `await db.pipeline().incr('a').get('b').exec()`. */
+  pipeline(): TypedPipeline { return new Pipeline(this.transport) as TypedPipeline; }
 
   close(): Promise<void> { return this.transport.close(); }
   [Symbol.asyncDispose](): Promise<void> { return this.close(); }
@@ -85,6 +100,16 @@ const COMMAND_NAMES: string[] = commandSpecs
   .filter((n) => /^[a-z][a-z0-9_]*$/.test(n) && !(n in NodisClient.prototype));
 
 for (const name of COMMAND_NAMES) {
+  if (!(name in Pipeline.prototype)) {
+    Object.defineProperty(Pipeline.prototype, name, {
+      value: function (this: Pipeline, ...args: Arg[]) { return this.call(name, ...args); },
+      writable: true, configurable: true,
+    });
+    Object.defineProperty(Pipeline.prototype, `${name}Buffer`, {
+      value: function (this: Pipeline, ...args: Arg[]) { return this.callBuffer(name, ...args); },
+      writable: true, configurable: true,
+    });
+  }
   Object.defineProperty(NodisClient.prototype, name, {
     value: function (this: NodisClient, ...args: Arg[]) { return this.call(name, ...args); },
     writable: true, configurable: true,
@@ -96,3 +121,5 @@ for (const name of COMMAND_NAMES) {
 }
 
 export type Nodis = NodisClient & Commands;
+/** A pipeline with a method per command: `db.pipeline().incr('a').get('b').exec()`. */
+export interface TypedPipeline extends Pipeline, PipelineCommands<TypedPipeline> {}

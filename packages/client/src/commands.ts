@@ -1,5 +1,6 @@
 import type {
-  GeneratedBufferCommands, GeneratedCommands, GeneratedSyncBufferCommands, GeneratedSyncCommands,
+  GeneratedBufferCommands, GeneratedCommands, GeneratedPipelineBufferCommands, GeneratedPipelineCommands,
+  GeneratedSyncBufferCommands, GeneratedSyncCommands,
 } from './commands.generated.js';
 
 /**
@@ -9,3 +10,5 @@ import type {
  */
 export type Commands = GeneratedCommands & GeneratedBufferCommands;
 export type SyncCommands = GeneratedSyncCommands & GeneratedSyncBufferCommands;
+/** A pipeline's command methods: each queues its command and returns the pipeline. */
+export type PipelineCommands<P> = GeneratedPipelineCommands<P> & GeneratedPipelineBufferCommands<P>;

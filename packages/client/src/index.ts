@@ -4,7 +4,7 @@ import { connectThread, connectThreadSync, type ThreadConnectOptions } from './t
 import type { EngineOptions } from '@nodis/engine';
 import { isThreadHandle, type ThreadHandle } from '@nodis/protocol';
 
-export { NodisClient, Pipeline, ReplyError, type Nodis } from './client.js';
+export { NodisClient, Pipeline, ReplyError, type Nodis, type TypedPipeline } from './client.js';
 export { MemoryStore } from './transports/memory.js';
 export type { Arg, Value } from './codec.js';
 export type { Transport } from './transport.js';

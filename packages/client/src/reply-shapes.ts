@@ -42,7 +42,9 @@ export const replyShapes: Readonly<Record<string, (v: Value) => Value>> = {
   zadd: toScore,
 };
 
+const shapes = new Map(Object.entries(replyShapes));
+
 export function shapeReply(command: string, v: Value): Value {
-  const shape = replyShapes[command] ?? replyShapes[command.toLowerCase()];
+  const shape = shapes.get(command) ?? shapes.get(command.toLowerCase());
   return shape ? shape(v) : v;
 }

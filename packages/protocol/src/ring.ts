@@ -27,11 +27,20 @@
  * Full ring: write() copies what fits and returns how much; the caller keeps the rest and
  * retries once the consumer has made room. Nobody ever blocks inside this class.
  *
- * Parking: a consumer that wants to sleep sets consumerParked to 1, checks tail once more,
- * and then Atomics.wait()s on the tail word; the producer, after publishing, notifies the tail
- * word if it sees consumerParked set. Atomics are sequentially consistent, so either the
- * producer sees the flag or the consumer sees the new tail: no wake-up is lost. producerParked
- * and the head word do the same for a producer waiting for room.
+ * Parking: a consumer that wants to sleep sets consumerParked to a new non-zero generation
+ * number, checks tail once more, and then Atomics.wait()s on the tail word; the producer, after
+ * publishing, notifies the tail word if it sees consumerParked set. Atomics are sequentially
+ * consistent, so either the producer sees the flag or the consumer sees the new tail: no
+ * wake-up is lost. The producer notifies each generation once: a sleeper needs one wake-up,
+ * and Atomics.notify costs a lock and often a syscall, too much to pay for every chunk written
+ * while the consumer is still waking. producerParked and the head word do the same for a
+ * producer waiting for room.
+ *
+ * A negative generation means "parked, but not in Atomics.wait: wake me some other way"
+ * (wakeConsumer/wakeProducer return true, and the caller does). Threads waiting without
+ * blocking use that instead of Atomics.waitAsync: notifying a waitAsync waiter whose thread
+ * is being terminated crashed Node 20 in our tests (a null libuv handle inside
+ * Atomics.notify, 2 in ≈ 800 terminations).
  */
 
 /** Int32 indices of the header fields. */
@@ -79,8 +88,35 @@ class RingView {
   }
 }
 
+/** Next parking generation: never 0 (0 means awake). */
+function nextGeneration(g: number): number {
+  return g >= 0x3fffffff ? 1 : g + 1;
+}
+
+/** How a parked end wants to be woken: not parked, Atomics.notify, or by the caller's means. */
+export type Parking = 'awake' | 'wait' | 'remote';
+
+function parkedValue(generation: number, how: Parking): number {
+  return how === 'awake' ? 0 : how === 'wait' ? generation : -generation;
+}
+
+/** Wakes the end parked in `slot` once per parking: notifies waiters, or returns true for remote. */
+function wake(header: Int32Array, slot: number, word: number, last: { notified: number }): boolean {
+  const g = Atomics.load(header, slot);
+  if (g === 0 || g === last.notified) return false;
+  last.notified = g;
+  if (g > 0) {
+    Atomics.notify(header, word);
+    return false;
+  }
+  return true;
+}
+
 /** The producer's end: the only writer of tail and producerParked. */
 export class RingWriter extends RingView {
+  private generation = 0;
+  notified = 0;
+
   /** Bytes the consumer has made room for. */
   get free(): number {
     return this.capacity - this.used;
@@ -104,14 +140,18 @@ export class RingWriter extends RingView {
     return n;
   }
 
-  /** Wakes a consumer parked on this ring, if any. Cheap when none is. */
-  wakeConsumer(): void {
-    if (Atomics.load(this.header, RING_CONSUMER_PARKED) !== 0) Atomics.notify(this.header, RING_TAIL);
+  /**
+   * Wakes a consumer parked on this ring, if any (once per parking). Cheap when none is.
+   * True when the consumer parked 'remote': the caller must wake it by its own means.
+   */
+  wakeConsumer(): boolean {
+    return wake(this.header, RING_CONSUMER_PARKED, RING_TAIL, this);
   }
 
-  /** Sets or clears producerParked: the consumer wakes us (wakeProducer) after freeing room. */
-  set parked(on: boolean) {
-    Atomics.store(this.header, RING_PRODUCER_PARKED, on ? 1 : 0);
+  /** Parks (a new generation) or unparks: the consumer wakes us after freeing room. */
+  park(how: Parking): void {
+    if (how !== 'awake') this.generation = nextGeneration(this.generation);
+    Atomics.store(this.header, RING_PRODUCER_PARKED, parkedValue(this.generation, how));
   }
 
   /** The head value to wait on (Atomics.wait(header, RING_HEAD, seenHead)). */
@@ -122,6 +162,9 @@ export class RingWriter extends RingView {
 
 /** The consumer's end: the only writer of head and consumerParked. */
 export class RingReader extends RingView {
+  private generation = 0;
+  notified = 0;
+
   /**
    * The published bytes as at most two views into the ring (the second when they wrap), valid
    * until consume(). Returns how many bytes are readable; views are written to `out`.
@@ -146,14 +189,15 @@ export class RingReader extends RingView {
     Atomics.store(this.header, RING_HEAD, (head + n) | 0);
   }
 
-  /** Wakes a producer waiting for room, if any. */
-  wakeProducer(): void {
-    if (Atomics.load(this.header, RING_PRODUCER_PARKED) !== 0) Atomics.notify(this.header, RING_HEAD);
+  /** Wakes a producer waiting for room, if any (once per parking); true for a 'remote' one. */
+  wakeProducer(): boolean {
+    return wake(this.header, RING_PRODUCER_PARKED, RING_HEAD, this);
   }
 
-  /** Sets or clears consumerParked: the producer wakes us (wakeConsumer) after publishing. */
-  set parked(on: boolean) {
-    Atomics.store(this.header, RING_CONSUMER_PARKED, on ? 1 : 0);
+  /** Parks (a new generation) or unparks: the producer wakes us after publishing. */
+  park(how: Parking): void {
+    if (how !== 'awake') this.generation = nextGeneration(this.generation);
+    Atomics.store(this.header, RING_CONSUMER_PARKED, parkedValue(this.generation, how));
   }
 
   /** The tail value to wait on (Atomics.wait(header, RING_TAIL, seenTail)). */

@@ -11,7 +11,8 @@
  *   └─────────────────┴────────────────┴─────────────────┴──────────────┘
  *
  * The doorbell is the one word the owner parks on (Atomics.waitAsync): a client that publishes
- * requests adds 1 and notifies if ownerParked is set. It is the only word several threads
+ * requests adds 1 and notifies if ownerParked is set (it holds a new generation number each
+ * time the owner parks; each client notifies a generation once). It is the only word several threads
  * write, so it is shared by design; each ring's own indices have one writer each.
  * ownerState goes from RUNNING to STOPPED once, when the owner shuts down or its thread dies;
  * clients waiting for a reply look at it between timed waits so they fail instead of hanging.
@@ -37,7 +38,10 @@ export const OWNER_STOPPED = 2;
 /** Connection header words (Int32 indices). */
 export const CONN_CLIENT_STATE = 0;
 export const CONN_OWNER_STATE = 16;
-/** Why the owner refused (with CONN_REFUSED): 1 maxclients, 2 version, 3 malformed, 4 thread exited. */
+/**
+ * Why the owner refused (with CONN_REFUSED): 1 maxclients, 2 version, 3 malformed, 4 thread
+ * exited, 5 the thread's liveness socket never identified itself.
+ */
 export const CONN_REFUSED_REASON = 32;
 export const CONN_HEADER_BYTES = 256;
 
@@ -66,13 +70,21 @@ export interface ThreadHandle {
   /** The process hosting the owner: a handle is meaningless in any other process. */
   readonly pid: number;
   readonly control: SharedArrayBuffer;
-  /** Unix socket a thread keeps open while it has clients, so the owner notices the thread dying. */
+  /**
+   * Unix socket a thread keeps open while it has clients: the owner notices the thread dying
+   * when it closes, and wakes a thread that waits without blocking by writing a byte to it.
+   */
   readonly liveness: string;
 }
 
 /** Messages on the store's BroadcastChannel (`channelName(store)`). */
 export type ThreadChannelMessage =
-  | { type: 'connect'; version: number; thread: string; threadId: number; connection: SharedArrayBuffer; requestCapacity: number; replyCapacity: number };
+  | {
+    type: 'connect'; version: number; thread: string; threadId: number; connection: SharedArrayBuffer;
+    requestCapacity: number; replyCapacity: number;
+    /** The thread's liveness socket has already been sent its token (the owner waits for it). */
+    identified: boolean;
+  };
 
 export function channelName(store: string): string {
   return `nodis:${store}`;

@@ -24,7 +24,9 @@ import { CommandConnection, type ConnectionSink } from './connection.js';
  *   - serve() drains every ring round-robin, at most RING_BUDGET bytes per connection per
  *     round, so no thread starves another, and keeps going while work arrives;
  *   - after a round with no work it spins on the doorbell for up to SPIN_MICROS (a client
- *     that awaits each reply sends its next request within a few µs);
+ *     that awaits each reply sends its next request within a few µs). The budget adapts: it
+ *     halves each time the spin ends in a park and grows while spins catch work, so with more
+ *     busy threads than cores the owner stops burning the core its clients need;
  *   - then it parks with Atomics.waitAsync on the doorbell, so an idle owner uses no CPU;
  *   - it never runs more than SLICE_MS without yielding to the event loop, so sockets and
  *     timers (expiry, BLPOP timeouts) are served while threads keep it busy.
@@ -37,14 +39,31 @@ import { CommandConnection, type ConnectionSink } from './connection.js';
  */
 
 const RING_BUDGET = 64 * 1024;
-const SPIN_MICROS = 50;
+const SPIN_MICROS = 200;
+const SPIN_MIN_MICROS = 10;
 const SLICE_MS = 2;
 
-interface ThreadEntry {
-  token: string;
+/** How long a connection may wait for its thread's liveness socket to identify itself. */
+const IDENTIFY_TIMEOUT_MS = 2000;
+
+/** A client thread: its liveness socket, once identified, and its connections. */
+class ThreadEntry {
   socket: net.Socket | undefined;
-  connections: Set<RingConnection>;
-  dead: boolean;
+  readonly connections = new Set<RingConnection>();
+  dead = false;
+  /** Connections offered before the socket identified itself: accepted when it does. */
+  readonly waiting: (() => void)[] = [];
+
+  constructor(readonly token: string) {}
+
+  /**
+   * Wakes the thread's event loop (a client waiting without blocking: async calls, a full
+   * request ring, an async connect): one byte, and the client looks at every ring of the
+   * thread. The rings ask for one wake per parking, so this is not called in a loop.
+   */
+  wake(): void {
+    this.socket?.write('w');
+  }
 }
 
 class RingConnection implements ConnectionSink {
@@ -85,7 +104,7 @@ class RingConnection implements ConnectionSink {
     if (this.closed) return;
     if (this.out.length === 0) {
       const n = this.replies.write(bytes);
-      this.replies.wakeConsumer();
+      if (this.replies.wakeConsumer()) this.thread.wake();
       if (n === bytes.length) return;
       this.out.push(n === 0 ? bytes : bytes.subarray(n));
       this.outBytes += bytes.length - n;
@@ -93,8 +112,8 @@ class RingConnection implements ConnectionSink {
       this.out.push(bytes);
       this.outBytes += bytes.length;
     }
-    // The client rings the doorbell after consuming replies while this flag is set.
-    this.replies.parked = true;
+    // The client rings the doorbell after consuming replies while we are parked for room.
+    this.replies.park('remote');
   }
 
   get backlog(): number { return this.outBytes; }
@@ -120,6 +139,7 @@ class RingConnection implements ConnectionSink {
     Atomics.notify(this.state, CONN_OWNER_STATE);
     // A client parked on its reply ring wakes, finds no reply, and reads ownerState.
     Atomics.notify(this.replies.header, RING_TAIL);
+    this.thread.wake();
     this.command.close(false);
     this.thread.connections.delete(this);
     this.service.forget(this);
@@ -141,9 +161,9 @@ class RingConnection implements ConnectionSink {
         this.outOffset = 0;
       }
     }
-    if (moved) this.replies.wakeConsumer();
+    if (moved && this.replies.wakeConsumer()) this.thread.wake();
     if (this.out.length === 0) {
-      this.replies.parked = false;
+      this.replies.park('awake');
       if (this.ending) this.finish();
       else this.command.drained();
     }
@@ -166,7 +186,7 @@ class RingConnection implements ConnectionSink {
       if (this.command.closed) break;
     }
     this.requests.consume(n);
-    this.requests.wakeProducer();
+    if (this.requests.wakeProducer()) this.thread.wake();
     if (this.command.closed) this.finish();
     return true;
   }
@@ -183,6 +203,9 @@ export class RingService {
   private scheduled = false;
   private waiting = false;
   private stopped = false;
+  private spinMicros = SPIN_MICROS;
+  /** ownerParked holds a new generation each time we park: clients notify each one once. */
+  private parkGeneration = 0;
   private readonly livenessPath: string;
 
   constructor(private readonly engine: Engine, private readonly log: (level: string, msg: string) => void) {
@@ -252,7 +275,7 @@ export class RingService {
   private thread(token: string): ThreadEntry {
     let entry = this.threads.get(token);
     if (entry === undefined) {
-      entry = { token, socket: undefined, connections: new Set(), dead: false };
+      entry = new ThreadEntry(token);
       this.threads.set(token, entry);
     }
     return entry;
@@ -271,12 +294,19 @@ export class RingService {
         if (line.length > 256) socket.destroy();
         return;
       }
-      entry = this.thread(line.slice(0, nl));
+      const found = this.thread(line.slice(0, nl));
+      if (found.socket !== undefined || found.dead) {
+        socket.destroy();
+        return;
+      }
+      entry = found;
       entry.socket = socket;
+      for (const accept of entry.waiting.splice(0)) accept();
     });
     socket.on('close', () => {
       if (entry === undefined) return;
       entry.dead = true;
+      for (const accept of entry.waiting.splice(0)) accept();
       for (const c of [...entry.connections]) c.finish();
       // Keep a tombstone briefly so a connect message still in flight is refused.
       const { token } = entry;
@@ -294,6 +324,8 @@ export class RingService {
       Atomics.store(state, CONN_REFUSED_REASON, reason);
       Atomics.store(state, CONN_OWNER_STATE, CONN_REFUSED);
       Atomics.notify(state, CONN_OWNER_STATE);
+      // An async connect waits for a wake-up on its thread's socket.
+      if (typeof m.thread === 'string') this.threads.get(m.thread)?.wake();
     };
     const okCapacity = (c: unknown): c is number => typeof c === 'number' && Number.isInteger(c)
       && c >= RING_MIN_CAPACITY && c <= RING_MAX_CAPACITY && (c & (c - 1)) === 0;
@@ -305,17 +337,33 @@ export class RingService {
     // The client gave up waiting (connect timeout) before we got here.
     if (Atomics.load(state, CONN_CLIENT_STATE) === CLIENT_CLOSED) return;
     const entry = this.thread(m.thread);
-    if (entry.dead) return refuse(4, 'its thread has already exited');
-    if (this.engine.clients.size >= this.engine.config.getNumber('maxclients')) {
-      this.engine.stats.rejectedConnections++;
-      return refuse(1, 'max number of clients reached');
-    }
-    const connection = new RingConnection(this, this.engine, entry, sab, m.requestCapacity, m.replyCapacity, Number(m.threadId) | 0, this.log);
-    entry.connections.add(connection);
-    this.connections.push(connection);
-    Atomics.store(state, CONN_OWNER_STATE, CONN_ACCEPTED);
-    Atomics.notify(state, CONN_OWNER_STATE);
-    this.kick();
+    const accept = (): void => {
+      if (this.stopped || Atomics.load(state, CONN_CLIENT_STATE) === CLIENT_CLOSED) return;
+      if (entry.dead) return refuse(4, 'its thread has already exited');
+      if (this.engine.clients.size >= this.engine.config.getNumber('maxclients')) {
+        this.engine.stats.rejectedConnections++;
+        return refuse(1, 'max number of clients reached');
+      }
+      const connection = new RingConnection(this, this.engine, entry, sab, m.requestCapacity, m.replyCapacity, Number(m.threadId) | 0, this.log);
+      entry.connections.add(connection);
+      this.connections.push(connection);
+      Atomics.store(state, CONN_OWNER_STATE, CONN_ACCEPTED);
+      Atomics.notify(state, CONN_OWNER_STATE);
+      entry.wake();
+      this.kick();
+    };
+    // A thread's death is seen only through its identified liveness socket, so a connection
+    // is accepted once its thread's socket has said who it is (the client writes its token
+    // synchronously, before offering, so this is a turn of our own event loop at most). A
+    // client that could not write it synchronously says so, and is accepted at once.
+    if (entry.socket !== undefined || entry.dead || m.identified !== true) return accept();
+    entry.waiting.push(accept);
+    setTimeout(() => {
+      const i = entry.waiting.indexOf(accept);
+      if (i === -1) return;
+      entry.waiting.splice(i, 1);
+      refuse(5, 'its thread never identified itself on the liveness socket');
+    }, IDENTIFY_TIMEOUT_MS).unref();
   }
 
   /** One round over every connection, starting one further each time (fairness). */
@@ -338,10 +386,11 @@ export class RingService {
     if (this.stopped) return;
     const control = this.control;
     const deadline = performance.now() + SLICE_MS;
-    for (;;) {
+    for (let round = 1; ; round++) {
       const seen = Atomics.load(control, CONTROL_DOORBELL);
       if (this.pollAll()) {
-        if (performance.now() > deadline) return this.kick();
+        // Reading the clock costs ≈ 50 ns, as much as a ring poll: every 8th round is enough.
+        if ((round & 7) === 0 && performance.now() > deadline) return this.kick();
         continue;
       }
       if (this.spin(seen)) {
@@ -353,19 +402,26 @@ export class RingService {
     }
   };
 
-  /** Waits up to SPIN_MICROS for the doorbell to move. True if it did. */
+  /** Waits up to spinMicros for the doorbell to move. True if it did. */
   private spin(seen: number): boolean {
     const control = this.control;
-    const until = performance.now() + SPIN_MICROS / 1000;
+    const until = performance.now() + this.spinMicros / 1000;
     for (let i = 1; ; i++) {
-      if (Atomics.load(control, CONTROL_DOORBELL) !== seen) return true;
-      if ((i & 63) === 0 && performance.now() > until) return false;
+      if (Atomics.load(control, CONTROL_DOORBELL) !== seen) {
+        this.spinMicros = Math.min(SPIN_MICROS, this.spinMicros * 1.25 + 1);
+        return true;
+      }
+      if ((i & 63) === 0 && performance.now() > until) {
+        this.spinMicros = Math.max(SPIN_MIN_MICROS, this.spinMicros / 2);
+        return false;
+      }
     }
   }
 
   private park(seen: number): void {
     const control = this.control;
-    Atomics.store(control, CONTROL_OWNER_PARKED, 1);
+    this.parkGeneration = this.parkGeneration >= 0x3fffffff ? 1 : this.parkGeneration + 1;
+    Atomics.store(control, CONTROL_OWNER_PARKED, this.parkGeneration);
     if (this.waiting) return;
     const result = Atomics.waitAsync(control, CONTROL_DOORBELL, seen);
     if (!result.async) {

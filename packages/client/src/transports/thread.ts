@@ -1,8 +1,10 @@
 import net from 'node:net';
+import { writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import {
   ReplyParser, ReplyPush, RequestWriter, RingReader, RingWriter, RING_PRODUCER_PARKED, RING_HEAD, RING_TAIL,
+  type Parking,
   channelName, connectionBytes, connectionRings, isThreadHandle,
   CONTROL_DOORBELL, CONTROL_OWNER_PARKED, CONTROL_OWNER_STATE, OWNER_RUNNING,
   CONN_CLIENT_STATE, CONN_OWNER_STATE, CONN_PENDING, CONN_ACCEPTED, CONN_REFUSED, CONN_REFUSED_REASON, CLIENT_CLOSED,
@@ -15,15 +17,19 @@ import type { Transport } from '../transport.js';
  * RESP (protocol/src/ring.ts), for clients in any thread of the process that hosts the store.
  *
  * Async calls are pipelined automatically: every command issued in one tick is encoded into
- * one batch, published with one doorbell, and answered in order. Replies are awaited with
- * Atomics.waitAsync on the reply ring, after a short spin (a busy owner answers in µs; a
- * cross-thread wake-up costs ≈ 12 µs). Sync calls (`db.sync.incr('n')`) publish the same way
- * and block this thread with Atomics.wait until their reply arrives; replies to earlier async
- * calls met on the way resolve their promises, so both kinds interleave in order.
+ * one batch, published with one doorbell, and answered in order. Replies are awaited after a
+ * short spin (a busy owner answers in µs; a wake-up of a sleeping thread costs ≈ 40–70 µs on
+ * this VM) by parking the reply ring 'remote': the owner then wakes this thread's event loop
+ * with a byte on its liveness socket. (Not Atomics.waitAsync: notifying a waitAsync waiter
+ * whose thread is being terminated crashed Node 20 in our tests.) Sync calls
+ * (`db.sync.incr('n')`) publish the same way and block this thread with Atomics.wait until
+ * their reply arrives; replies to earlier async calls met on the way resolve their promises,
+ * so both kinds interleave in order.
  *
- * One liveness socket per thread and store tells the owner when this thread dies, and tells
- * this thread when the owner dies. Waits are also sliced (WAIT_SLICE_MS) and check the store's
- * ownerState word, so a sync call never hangs on a dead owner.
+ * One liveness socket per thread and store tells the owner when this thread dies (its token is
+ * written synchronously, so even a thread that never returns to its event loop is known), and
+ * tells this thread when the owner dies. Sync waits are also sliced (WAIT_SLICE_MS) and check
+ * the store's ownerState word, so a sync call never hangs on a dead owner.
  */
 
 export interface ThreadConnectOptions {
@@ -39,7 +45,13 @@ export interface ThreadConnectOptions {
 }
 
 const DEFAULT_RING_BYTES = 256 * 1024;
+/**
+ * A sync call spins this long at most for its reply before parking. The budget adapts: it
+ * grows while replies come during the spin and halves each time we park anyway, so with more
+ * busy threads than cores (where spinning steals the owner's core) callers soon park at once.
+ */
 const SYNC_SPIN_MICROS = 50;
+const SYNC_SPIN_MIN_MICROS = 2;
 const WAIT_SLICE_MS = 50;
 /** Encoded bytes after which a batch is published before the tick ends. */
 const EARLY_FLUSH_BYTES = 4096;
@@ -50,7 +62,10 @@ const REFUSALS: Record<number, string> = {
   2: 'the client and the store speak different thread protocol versions',
   3: 'the connect message was malformed',
   4: 'this thread was already seen exiting',
+  5: "this thread's liveness socket never identified itself",
 };
+/** How often a transport waiting without blocking re-checks its rings anyway, ms. */
+const SAFETY_CHECK_MS = 1000;
 
 /** One per store in each thread: the liveness socket and the channel to the owner. */
 interface ThreadLink {
@@ -63,6 +78,10 @@ interface ThreadLink {
   busy: number;
   /** Connections offered and not yet answered. */
   opening: number;
+  /** Async connects waiting for the owner's answer: called on every wake-up. */
+  readonly connecting: Set<() => void>;
+  /** The token reached the socket synchronously (the owner may wait for it before accepting). */
+  readonly identified: boolean;
   ownerGone: boolean;
 }
 
@@ -74,18 +93,37 @@ function linkFor(handle: ThreadHandle): ThreadLink {
   const token = randomUUID();
   const socket = net.connect(handle.liveness);
   socket.unref();
-  socket.setNoDelay(true);
-  socket.write(`${token}\n`);
   socket.on('error', () => { /* 'close' follows */ });
+  // A Unix socket is connected by the time net.connect() returns; its token is written now,
+  // with a plain write(2), so the owner can tell this thread's death even if this thread
+  // never returns to its event loop (a worker looping over sync calls). Where that is not
+  // possible, the socket's own (asynchronous) write sends it.
+  let identified = false;
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd === 'number' && fd >= 0) {
+    try {
+      identified = writeSync(fd, `${token}\n`) === token.length + 1;
+    } catch {
+      identified = false;
+    }
+  }
+  if (!identified) socket.write(`${token}\n`);
   const channel = new BroadcastChannel(channelName(handle.store));
   (channel as unknown as { unref?: () => void }).unref?.();
   const created: ThreadLink = {
-    store: handle.store, token, socket, channel, transports: new Set(), busy: 0, opening: 0, ownerGone: false,
+    store: handle.store, token, socket, channel, transports: new Set(), busy: 0, opening: 0,
+    connecting: new Set(), identified, ownerGone: false,
   };
+  // The owner's wake-ups: one byte means "look at your rings" (the content does not matter).
+  socket.on('data', () => {
+    for (const check of [...created.connecting]) check();
+    for (const t of [...created.transports]) t.wake();
+  });
   socket.on('close', () => {
     created.ownerGone = true;
     if (links.get(created.store) === created) links.delete(created.store);
     channel.close();
+    for (const check of [...created.connecting]) check();
     for (const t of [...created.transports]) t.ownerStopped();
   });
   links.set(handle.store, created);
@@ -124,6 +162,9 @@ interface Pending {
   /** Sync calls: the reply lands here. */
   done: boolean;
   reply: Reply;
+  /** A batch (sendBatch): replies still to come, collected in `batch`. 0 for single calls. */
+  left: number;
+  batch: Reply[] | undefined;
 }
 
 function ringCapacity(options: ThreadConnectOptions): number {
@@ -142,7 +183,7 @@ function offer(handle: ThreadHandle, options: ThreadConnectOptions): { link: Thr
   const sab = new SharedArrayBuffer(connectionBytes(capacity, capacity));
   const message: ThreadChannelMessage = {
     type: 'connect', version: THREAD_PROTOCOL_VERSION, thread: link.token, threadId,
-    connection: sab, requestCapacity: capacity, replyCapacity: capacity,
+    connection: sab, requestCapacity: capacity, replyCapacity: capacity, identified: link.identified,
   };
   link.channel.postMessage(message);
   link.opening++;
@@ -159,12 +200,22 @@ export async function connectThread(handle: ThreadHandle, options: ThreadConnect
   const { link, sab, capacity } = offer(handle, options);
   const state = new Int32Array(sab, 0, 64);
   const timeout = options.connectTimeout ?? 5000;
-  // waitAsync alone does not keep the event loop alive: the timer does.
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timed-out'>((resolve) => { timer = setTimeout(() => resolve('timed-out'), timeout); });
-  const wait = Atomics.waitAsync(state, CONN_OWNER_STATE, CONN_PENDING);
-  const outcome = wait.async ? await Promise.race([wait.value, timedOut]) : wait.value;
-  clearTimeout(timer);
+  // The owner wakes this thread (socket) when it has answered; the timer keeps the event loop
+  // alive meanwhile and bounds the wait.
+  const outcome = await new Promise<string>((resolve) => {
+    const finish = (how: string): void => {
+      clearTimeout(timer);
+      link.connecting.delete(check);
+      resolve(how);
+    };
+    const check = (): void => {
+      if (Atomics.load(state, CONN_OWNER_STATE) !== CONN_PENDING) finish('ok');
+      else if (link.ownerGone) finish('owner-gone');
+    };
+    const timer = setTimeout(() => finish('timed-out'), timeout);
+    link.connecting.add(check);
+    check();
+  });
   return accepted(outcome, state, link, sab, capacity, handle, options);
 }
 
@@ -182,6 +233,7 @@ function accepted(outcome: string, state: Int32Array, link: ThreadLink, sab: Sha
   if (s === CONN_ACCEPTED) return new ThreadTransport(link, handle, sab, capacity, options);
   dropLink(link);
   if (s === CONN_REFUSED) throw refusal(state);
+  if (outcome === 'owner-gone') throw new Error('nodis: the store has stopped (its owner thread exited)');
   if (outcome === 'timed-out' || s === CONN_PENDING) {
     // Tell the owner not to accept it late.
     Atomics.store(state, CONN_CLIENT_STATE, CLIENT_CLOSED);
@@ -213,6 +265,10 @@ export class ThreadTransport implements Transport {
   private closedError: Error | undefined;
   private readonly views: Buffer[] = [];
   private readonly spinMicros: number;
+  private safety: NodeJS.Timeout | undefined;
+  private syncSpin = SYNC_SPIN_MICROS;
+  /** The owner's parking generation we last woke (each parking needs one notify). */
+  private ownerNotified = 0;
   private readonly onReplyBound = (r: Reply): void => this.onReply(r);
 
   constructor(private readonly link: ThreadLink, handle: ThreadHandle, sab: SharedArrayBuffer, capacity: number, options: ThreadConnectOptions) {
@@ -231,7 +287,7 @@ export class ThreadTransport implements Transport {
     return new Promise((resolve, reject) => {
       if (this.closedError) return reject(this.closedError);
       this.encoder.command(argv);
-      this.inflight.push({ resolve, reject, done: false, reply: null });
+      this.inflight.push({ resolve, reject, done: false, reply: null, left: 0, batch: undefined });
       this.markBusy();
       // A long batch starts moving before the tick ends, so the owner works while we encode.
       if (this.encoder.length >= EARLY_FLUSH_BYTES && this.out.length === 0) this.stage();
@@ -242,14 +298,30 @@ export class ThreadTransport implements Transport {
     });
   }
 
-  async sendBatch(batch: string[][]): Promise<Reply[]> {
-    return Promise.all(batch.map((argv) => this.send(argv)));
+  /** A pipeline: encoded and published together, answered by one promise. */
+  sendBatch(batch: string[][]): Promise<Reply[]> {
+    if (batch.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      if (this.closedError) return reject(this.closedError);
+      for (const argv of batch) this.encoder.command(argv);
+      const pending: Pending = {
+        resolve: resolve as unknown as (r: Reply) => void, reject, done: false, reply: null,
+        left: batch.length, batch: [],
+      };
+      this.inflight.push(pending);
+      this.markBusy();
+      if (this.out.length === 0) this.stage();
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(this.flushAsync);
+      }
+    });
   }
 
   sendSync(argv: string[]): Reply {
     if (this.closedError) throw this.closedError;
     this.encoder.command(argv);
-    const mine: Pending = { resolve: undefined, reject: undefined, done: false, reply: null };
+    const mine: Pending = { resolve: undefined, reject: undefined, done: false, reply: null, left: 0, batch: undefined };
     this.inflight.push(mine);
     this.markBusy();
     // Everything encoded so far (async calls of this tick too) goes first, in order.
@@ -259,13 +331,13 @@ export class ThreadTransport implements Transport {
       this.writeOut();
       if (this.out.length === 0) break;
       this.read();
-      this.waitSync(this.requests.header, RING_HEAD, this.requests.seenHead, (on) => { this.requests.parked = on; }, () => this.requests.free > 0);
+      this.waitSync(this.requests.header, RING_HEAD, this.requests.seenHead, (how) => { this.requests.park(how === 'awake' && this.writeWaiting ? 'remote' : how); }, () => this.requests.free > 0);
     }
     while (!mine.done) {
       this.read();
       if (mine.done) break;
       if (this.closedError) throw this.closedError;
-      this.waitSync(this.replies.header, RING_TAIL, this.replies.seenTail, (on) => { this.replies.parked = on || this.readWaiting; }, () => this.replies.used > 0);
+      this.waitSync(this.replies.header, RING_TAIL, this.replies.seenTail, (how) => { this.replies.park(how === 'awake' && this.readWaiting ? 'remote' : how); }, () => this.replies.used > 0);
     }
     this.settleBusy();
     return mine.reply;
@@ -295,10 +367,11 @@ export class ThreadTransport implements Transport {
     this.inflightHead = 0;
     this.out.length = 0;
     this.settleBusy();
+    this.readWaiting = false;
+    this.writeWaiting = false;
+    if (this.safety !== undefined) clearTimeout(this.safety);
+    this.safety = undefined;
     for (const p of waiting) p.reject?.(error);
-    // Wake our own parked waits so they settle.
-    Atomics.notify(this.replies.header, RING_TAIL);
-    Atomics.notify(this.requests.header, RING_HEAD);
   }
 
   private markBusy(): void {
@@ -349,7 +422,11 @@ export class ThreadTransport implements Transport {
   private ringDoorbell(): void {
     const control = this.control;
     Atomics.add(control, CONTROL_DOORBELL, 1);
-    if (Atomics.load(control, CONTROL_OWNER_PARKED) !== 0) Atomics.notify(control, CONTROL_DOORBELL);
+    const parked = Atomics.load(control, CONTROL_OWNER_PARKED);
+    if (parked !== 0 && parked !== this.ownerNotified) {
+      this.ownerNotified = parked;
+      Atomics.notify(control, CONTROL_DOORBELL);
+    }
   }
 
   private readonly flushAsync = (): void => {
@@ -392,6 +469,11 @@ export class ThreadTransport implements Transport {
     }
     const p = this.inflight[this.inflightHead];
     if (p === undefined) return; // a reply nobody asked for: the owner never sends one
+    if (p.batch !== undefined) {
+      p.batch.push(reply);
+      if (--p.left !== 0) return;
+      reply = p.batch as Reply;
+    }
     this.inflight[this.inflightHead++] = undefined as unknown as Pending;
     if (this.inflightHead === this.inflight.length) {
       this.inflight.length = 0;
@@ -418,68 +500,99 @@ export class ThreadTransport implements Transport {
   }
 
   /** Blocks this thread until ready() or a state change; spins first, then parks in slices. */
-  private waitSync(header: Int32Array, index: number, seen: number, park: (on: boolean) => void, ready: () => boolean): void {
-    const until = performance.now() + SYNC_SPIN_MICROS / 1000;
+  private waitSync(header: Int32Array, index: number, seen: number, park: (how: Parking) => void, ready: () => boolean): void {
+    // Check a few hundred times before reading the clock: most replies come within that.
+    for (let i = 0; i < 256; i++) if (ready()) return;
+    const until = performance.now() + this.syncSpin / 1000;
     for (let i = 1; ; i++) {
-      if (ready()) return;
+      if (ready()) {
+        this.syncSpin = Math.min(SYNC_SPIN_MICROS, this.syncSpin * 1.25 + 1);
+        return;
+      }
       if ((i & 63) === 0 && performance.now() > until) break;
     }
-    park(true);
+    this.syncSpin = Math.max(SYNC_SPIN_MIN_MICROS, this.syncSpin / 2);
+    park('wait');
     if (!ready()) Atomics.wait(header, index, seen, WAIT_SLICE_MS);
-    park(false);
+    park('awake');
     this.checkAlive();
   }
 
-  /** Waits (without blocking the thread) for room in the request ring. */
-  private awaitRoom(): void {
-    if (this.writeWaiting || this.closedError) return;
-    this.writeWaiting = true;
-    this.requests.parked = true;
-    const seen = this.requests.seenHead;
-    const again = (): void => {
+  /** The owner woke this thread (a byte on the liveness socket), or the safety timer fired. */
+  wake(): void {
+    if (this.closedError) return;
+    this.checkAlive();
+    if (this.closedError) return;
+    if (this.writeWaiting) {
       this.writeWaiting = false;
-      this.requests.parked = false;
-      this.checkAlive();
-      if (this.closedError) return;
-      this.writeOut();
-      if (this.out.length !== 0) this.awaitRoom();
-    };
-    if (this.requests.free > 0) return again();
-    const w = Atomics.waitAsync(this.requests.header, RING_HEAD, seen, WAIT_SLICE_MS * 20);
-    if (!w.async) return again();
-    void w.value.then(again);
+      this.requests.park('awake');
+      this.awaitRoom();
+    }
+    if (this.readWaiting) {
+      this.readWaiting = false;
+      this.replies.park('awake');
+      this.awaitReplies();
+    }
+    if (!this.writeWaiting && !this.readWaiting && this.safety !== undefined) {
+      clearTimeout(this.safety);
+      this.safety = undefined;
+    }
   }
 
-  /** Reads replies until none are pending: spins briefly, then waits without blocking. */
+  /** While waiting without blocking, look again now and then whatever the owner says. */
+  private armSafety(): void {
+    if (this.safety !== undefined) this.safety.refresh();
+    else {
+      this.safety = setTimeout(() => { this.safety = undefined; this.wake(); }, SAFETY_CHECK_MS);
+      this.safety.unref(); // the liveness socket keeps the loop alive while calls are in flight
+    }
+  }
+
+  /** Writes what waits for room; parks 'remote' (the owner wakes us) while the ring is full. */
+  private awaitRoom(): void {
+    if (this.writeWaiting || this.closedError) return;
+    for (;;) {
+      this.writeOut();
+      if (this.out.length === 0 || this.closedError) return;
+      this.requests.park('remote');
+      // Look again after publishing the flag: the owner may have made room just before.
+      if (this.requests.free === 0) {
+        this.writeWaiting = true;
+        this.armSafety();
+        return;
+      }
+      this.requests.park('awake');
+    }
+  }
+
+  /** Reads replies until none are pending: spins briefly, then parks 'remote'. */
   private awaitReplies(): void {
     if (this.readWaiting || this.closedError) return;
-    this.read();
-    if (this.pendingCount === 0) return this.settleBusy();
-    if (this.spinMicros > 0) {
-      const until = performance.now() + this.spinMicros / 1000;
-      for (let i = 1; ; i++) {
-        if (this.replies.used > 0) {
-          this.read();
-          if (this.pendingCount === 0) return this.settleBusy();
-        }
-        if ((i & 31) === 0 && performance.now() > until) break;
-      }
-    }
-    this.readWaiting = true;
-    this.replies.parked = true;
-    const seen = this.replies.seenTail;
-    const again = (): void => {
-      this.readWaiting = false;
-      this.replies.parked = false;
+    const replies = this.replies;
+    for (;;) {
       this.read();
-      this.checkAlive();
       if (this.closedError) return;
       if (this.pendingCount === 0) return this.settleBusy();
-      this.awaitReplies();
-    };
-    if (this.replies.used > 0) return again();
-    const w = Atomics.waitAsync(this.replies.header, RING_TAIL, seen, WAIT_SLICE_MS * 20);
-    if (!w.async) return again();
-    void w.value.then(again);
+      if (this.spinMicros > 0 && this.spinForReplies()) continue;
+      replies.park('remote');
+      // Look again after publishing the flag: the owner may have published just before.
+      if (replies.used === 0) {
+        this.readWaiting = true;
+        this.armSafety();
+        return;
+      }
+      replies.park('awake');
+    }
+  }
+
+  /** Spins up to spinMicros for reply bytes. True if some arrived. */
+  private spinForReplies(): boolean {
+    const replies = this.replies;
+    for (let i = 0; i < 64; i++) if (replies.used > 0) return true;
+    const until = performance.now() + this.spinMicros / 1000;
+    for (let i = 1; ; i++) {
+      if (replies.used > 0) return true;
+      if ((i & 31) === 0 && performance.now() > until) return false;
+    }
   }
 }

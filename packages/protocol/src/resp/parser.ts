@@ -95,6 +95,14 @@ const COPY_HELD_BELOW = 16 * 1024;
 const SMALL_PIECE = 1024;
 const FIRST_BLOCK = 128;
 const MAX_BLOCK = 16 * 1024;
+/**
+ * A bulk payload this long that arrives in pieces goes into one buffer of its final size once
+ * a quarter of it has arrived, instead of being held piece by piece and joined at the end: one
+ * large allocation instead of two (touching fresh memory is what big values cost: ≈ 330 ms per
+ * 100 MB on this VM). Waiting for the quarter keeps the rule of never allocating from a
+ * declared length alone: a peer must send bytes to make us hold 4× as many.
+ */
+const PREALLOCATE_PAYLOAD = 1 << 20;
 
 type LatinSliceable = Buffer & { latin1Slice(start: number, end: number): string };
 const fromCharCode = String.fromCharCode;
@@ -292,6 +300,8 @@ export class RequestParser {
   /** The block small pieces are copied into; its first blockUsed bytes follow `parts`. */
   private block: Buffer | null = null;
   private blockUsed = 0;
+  /** A big payload's final buffer (PREALLOCATE_PAYLOAD): held bytes are its first partsLength. */
+  private payload: Buffer | null = null;
   /** The held header line ends with CR: only its LF is missing. */
   private heldEndsWithCr = false;
 
@@ -368,7 +378,7 @@ export class RequestParser {
     }
     this.append(take === chunk.length ? chunk : chunk.subarray(0, take));
     this.closeBlock();
-    const joined = Buffer.concat(this.parts, this.partsLength);
+    const joined = this.payload !== null ? this.payload : Buffer.concat(this.parts, this.partsLength);
     this.releaseHeld();
     // The joined buffer holds exactly the element, so parse() consumes all of it.
     const error = this.parse(joined, 0, onCommand);
@@ -388,6 +398,20 @@ export class RequestParser {
   /** Adds a piece to the held bytes: small pieces by copy into a block, others by reference. */
   private append(piece: Buffer): void {
     const length = piece.length;
+    if (this.payload === null && this.held === HELD_PAYLOAD && this.bulkLength >= PREALLOCATE_PAYLOAD
+      && (this.partsLength + length) * 4 >= this.bulkLength) {
+      this.closeBlock();
+      const payload = Buffer.allocUnsafe(this.bulkLength + 2);
+      let at = 0;
+      for (const part of this.parts) at += part.copy(payload, at);
+      this.parts = [payload];
+      this.payload = payload;
+    }
+    if (this.payload !== null) {
+      piece.copy(this.payload, this.partsLength);
+      this.partsLength += length;
+      return;
+    }
     this.partsLength += length;
     if (length >= SMALL_PIECE) {
       this.closeBlock();
@@ -413,6 +437,7 @@ export class RequestParser {
 
   private releaseHeld(): void {
     this.held = HELD_NOTHING;
+    this.payload = null;
     this.parts = [];
     this.partsLength = 0;
     this.block = null;
