@@ -519,3 +519,21 @@ describe('a stopped owner', () => {
     }
   });
 });
+
+describe('hosting', () => {
+  it("a store only threads use: portZero 'off' opens no TCP port (redis-server's --port 0)", async () => {
+    const threadsOnly = await startServer({ config: { ...serverConfig, port: '0', unixsocket: '' }, portZero: 'off', logLevel: 'nothing' });
+    try {
+      expect(threadsOnly.port).toBe(0);
+      const db = await connect(threadsOnly.handle());
+      try {
+        expect(await db.incr('n')).toBe(1);
+        expect(await db.call('CONFIG', 'GET', 'port')).toEqual(['port', '0']);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await threadsOnly.close();
+    }
+  });
+});

@@ -116,6 +116,8 @@ function wake(header: Int32Array, slot: number, word: number, last: { notified: 
 export class RingWriter extends RingView {
   private generation = 0;
   notified = 0;
+  /** The consumer's head as last read (see write()). */
+  private knownHead = Atomics.load(this.header, RING_HEAD) >>> 0;
 
   /** Bytes the consumer has made room for. */
   get free(): number {
@@ -129,7 +131,13 @@ export class RingWriter extends RingView {
   write(bytes: Uint8Array, start = 0, end = bytes.length): number {
     const header = this.header;
     const tail = Atomics.load(header, RING_TAIL) >>> 0;
-    const free = this.capacity - ((tail - (Atomics.load(header, RING_HEAD) >>> 0)) >>> 0);
+    // head only grows, so a stale copy understates the room: re-read the consumer's line
+    // (a cache miss: the other thread writes it) only when the copy says we lack room.
+    let free = this.capacity - ((tail - this.knownHead) >>> 0);
+    if (free < end - start) {
+      this.knownHead = Atomics.load(header, RING_HEAD) >>> 0;
+      free = this.capacity - ((tail - this.knownHead) >>> 0);
+    }
     const n = Math.min(free, end - start);
     if (n <= 0) return 0;
     const at = tail & this.mask;

@@ -10,9 +10,10 @@
  *   │ adds 1          │ writes         │ or its host     │              │
  *   └─────────────────┴────────────────┴─────────────────┴──────────────┘
  *
- * The doorbell is the one word the owner parks on (Atomics.waitAsync): a client that publishes
- * requests adds 1 and notifies if ownerParked is set (it holds a new generation number each
- * time the owner parks; each client notifies a generation once). It is the only word several threads
+ * The doorbell is the one word the owner parks on (Atomics.waitAsync). A client that has
+ * published requests reads ownerParked; if it is set (a new generation number each time the
+ * owner parks) it adds 1 to the doorbell and notifies (once per generation). A busy owner
+ * watches the rings themselves, so the doorbell's line is not touched per request. It is the only word several threads
  * write, so it is shared by design; each ring's own indices have one writer each.
  * ownerState goes from RUNNING to STOPPED once, when the owner shuts down or its thread dies;
  * clients waiting for a reply look at it between timed waits so they fail instead of hanging.

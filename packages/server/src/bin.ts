@@ -44,7 +44,8 @@ async function main(): Promise<void> {
     throw e;
   }
   const config = { dir: 'data', unixsocket: 'nodis.sock', ...parsed.values };
-  const server = await startServer({ config, ...(parsed.configFile ? { configFile: parsed.configFile } : {}) }).catch((e: unknown) => {
+  // As redis-server: --port 0 turns TCP off.
+  const server = await startServer({ config, portZero: 'off', ...(parsed.configFile ? { configFile: parsed.configFile } : {}) }).catch((e: unknown) => {
     process.stderr.write(`nodis-server: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   });

@@ -21,6 +21,11 @@ export interface ServerOptions {
   configFile?: string;
   /** 'nothing' silences the log (tests); default 'notice'. */
   logLevel?: string;
+  /**
+   * What `port: '0'` means: 'ephemeral' (default, Node's convention: a free port, read it from
+   * server.port) or 'off' (redis-server's: no TCP at all, e.g. a store only threads use).
+   */
+  portZero?: 'ephemeral' | 'off';
 }
 
 export interface NodisServer {
@@ -65,7 +70,10 @@ function ownerExecArgv(): string[] {
 export function startServer(options: ServerOptions = {}): Promise<NodisServer> {
   const config = { ...(options.config ?? {}) };
   if (options.logLevel !== undefined) config.loglevel ??= options.logLevel;
-  const ownerOptions: OwnerOptions = { config, ...(options.configFile ? { configFile: options.configFile } : {}) };
+  const ownerOptions: OwnerOptions = {
+    config, ...(options.configFile ? { configFile: options.configFile } : {}),
+    ...(options.portZero ? { portZero: options.portZero } : {}),
+  };
   const spawn = (execArgv: string[]) => new Worker(fileURLToPath(ownerEntry()), {
     workerData: { nodisOwner: true, options: ownerOptions },
     stdout: false,

@@ -20,6 +20,8 @@ export interface OwnerOptions {
   configFile?: string;
   /** Log level threshold or 'nothing'. */
   logLevel?: string;
+  /** What `port 0` means: an ephemeral port (Node's listen(0), the default) or no TCP (redis-server's). */
+  portZero?: 'ephemeral' | 'off';
 }
 
 export type OwnerMessage =
@@ -72,7 +74,7 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
 
   const requestedPort = Number(engine.config.get('port'));
   let port = 0;
-  if (requestedPort !== 0 || options.config.port === '0') {
+  if (requestedPort !== 0 || (options.config.port === '0' && options.portZero !== 'off')) {
     const binds = engine.config.get('bind').split(/\s+/).filter(Boolean);
     for (const host of binds) port = await listener.listenTcp(host, port || requestedPort);
     // Report the real port (an ephemeral `--port 0` in tests) through CONFIG GET port.

@@ -23,11 +23,12 @@ import { CommandConnection, type ConnectionSink } from './connection.js';
  * Scheduling (PERFORMANCE.md: a cross-thread wake costs ≈ 12 µs, a command ≈ 10 ns):
  *   - serve() drains every ring round-robin, at most RING_BUDGET bytes per connection per
  *     round, so no thread starves another, and keeps going while work arrives;
- *   - after a round with no work it spins on the doorbell for up to SPIN_MICROS (a client
- *     that awaits each reply sends its next request within a few µs). The budget adapts: it
+ *   - after a round with no work it watches the rings for up to SPIN_MICROS (a client that
+ *     awaits each reply sends its next request within a few µs). The budget adapts: it
  *     halves each time the spin ends in a park and grows while spins catch work, so with more
  *     busy threads than cores the owner stops burning the core its clients need;
  *   - then it parks with Atomics.waitAsync on the doorbell, so an idle owner uses no CPU;
+ *     clients ring the doorbell only while it is parked;
  *   - it never runs more than SLICE_MS without yielding to the event loop, so sockets and
  *     timers (expiry, BLPOP timeouts) are served while threads keep it busy.
  *
@@ -59,10 +60,13 @@ class ThreadEntry {
   /**
    * Wakes the thread's event loop (a client waiting without blocking: async calls, a full
    * request ring, an async connect): one byte, and the client looks at every ring of the
-   * thread. The rings ask for one wake per parking, so this is not called in a loop.
+   * thread. While the owner is draining rings the byte is held back (`defer`) until it has
+   * caught up: a client fed one chunk of replies at a time would otherwise be woken per
+   * chunk, a syscall each here and an event-loop turn there.
    */
-  wake(): void {
-    this.socket?.write('w');
+  wake(defer?: Set<ThreadEntry>): void {
+    if (defer !== undefined) defer.add(this);
+    else this.socket?.write('w');
   }
 }
 
@@ -82,7 +86,7 @@ class RingConnection implements ConnectionSink {
   private readonly views: Buffer[] = [];
 
   constructor(
-    private readonly service: RingService,
+    readonly service: RingService,
     engine: Engine,
     readonly thread: ThreadEntry,
     sab: SharedArrayBuffer,
@@ -104,7 +108,7 @@ class RingConnection implements ConnectionSink {
     if (this.closed) return;
     if (this.out.length === 0) {
       const n = this.replies.write(bytes);
-      if (this.replies.wakeConsumer()) this.thread.wake();
+      if (this.replies.wakeConsumer()) this.thread.wake(this.service.deferredWakes);
       if (n === bytes.length) return;
       this.out.push(n === 0 ? bytes : bytes.subarray(n));
       this.outBytes += bytes.length - n;
@@ -161,13 +165,21 @@ class RingConnection implements ConnectionSink {
         this.outOffset = 0;
       }
     }
-    if (moved && this.replies.wakeConsumer()) this.thread.wake();
+    if (moved && this.replies.wakeConsumer()) this.thread.wake(this.service.deferredWakes);
     if (this.out.length === 0) {
       this.replies.park('awake');
       if (this.ending) this.finish();
       else this.command.drained();
     }
     return moved;
+  }
+
+  /** Whether poll() would find something to do; cheap enough to spin on. */
+  hasWork(): boolean {
+    if (this.closed) return false;
+    if (this.out.length !== 0 && this.replies.free > 0) return true;
+    if (!this.inputPaused && !this.ending && this.requests.used !== 0) return true;
+    return Atomics.load(this.state, CONN_CLIENT_STATE) === CLIENT_CLOSED;
   }
 
   /** One round of this connection's work. True if it did anything. */
@@ -186,7 +198,7 @@ class RingConnection implements ConnectionSink {
       if (this.command.closed) break;
     }
     this.requests.consume(n);
-    if (this.requests.wakeProducer()) this.thread.wake();
+    if (this.requests.wakeProducer()) this.thread.wake(this.service.deferredWakes);
     if (this.command.closed) this.finish();
     return true;
   }
@@ -204,6 +216,9 @@ export class RingService {
   private waiting = false;
   private stopped = false;
   private spinMicros = SPIN_MICROS;
+  /** Set while serve() drains rings: threads to wake once it has caught up (ThreadEntry.wake). */
+  deferredWakes: Set<ThreadEntry> | undefined;
+  private readonly wakeSet = new Set<ThreadEntry>();
   /** ownerParked holds a new generation each time we park: clients notify each one once. */
   private parkGeneration = 0;
   private readonly livenessPath: string;
@@ -384,50 +399,88 @@ export class RingService {
   private readonly serve = (): void => {
     this.scheduled = false;
     if (this.stopped) return;
-    const control = this.control;
+    this.deferredWakes = this.wakeSet;
+    try {
+      this.serveSlice();
+    } finally {
+      this.deferredWakes = undefined;
+      this.flushWakes();
+    }
+  };
+
+  private serveSlice(): void {
     const deadline = performance.now() + SLICE_MS;
     for (let round = 1; ; round++) {
-      const seen = Atomics.load(control, CONTROL_DOORBELL);
       if (this.pollAll()) {
         // Reading the clock costs ≈ 50 ns, as much as a ring poll: every 8th round is enough.
         if ((round & 7) === 0 && performance.now() > deadline) return this.kick();
         continue;
       }
-      if (this.spin(seen)) {
-        if (performance.now() > deadline) return this.kick();
+      // Caught up: wake the threads that wait for what we wrote.
+      this.flushWakes();
+      if (this.spin()) {
+        if ((round & 7) === 0 && performance.now() > deadline) return this.kick();
         continue;
       }
-      this.park(seen);
-      return;
+      if (!this.park()) return;
     }
-  };
+  }
 
-  /** Waits up to spinMicros for the doorbell to move. True if it did. */
-  private spin(seen: number): boolean {
-    const control = this.control;
+  private flushWakes(): void {
+    if (this.wakeSet.size === 0) return;
+    for (const thread of this.wakeSet) thread.wake();
+    this.wakeSet.clear();
+  }
+
+  /** True if any connection has something to do (reads a few words per connection). */
+  private hasWork(): boolean {
+    const list = this.connections;
+    for (let i = 0; i < list.length; i++) if (list[i]!.hasWork()) return true;
+    return false;
+  }
+
+  /**
+   * Watches the rings for up to spinMicros. True if work showed up. While we spin, clients
+   * publish without touching the doorbell: its line would bounce between threads on every
+   * request (a locked add per request), and our own loads of each ring's tail see the work.
+   */
+  private spin(): boolean {
+    // Most requests of a busy client arrive within the first few looks: read the clock later.
+    for (let i = 0; i < 32; i++) if (this.hasWork()) return true;
     const until = performance.now() + this.spinMicros / 1000;
     for (let i = 1; ; i++) {
-      if (Atomics.load(control, CONTROL_DOORBELL) !== seen) {
+      if (this.hasWork()) {
         this.spinMicros = Math.min(SPIN_MICROS, this.spinMicros * 1.25 + 1);
         return true;
       }
-      if ((i & 63) === 0 && performance.now() > until) {
+      if ((i & 15) === 0 && performance.now() > until) {
         this.spinMicros = Math.max(SPIN_MIN_MICROS, this.spinMicros / 2);
         return false;
       }
     }
   }
 
-  private park(seen: number): void {
+  /**
+   * Parks until a client rings the doorbell. Returns true, not parked, if work showed up
+   * meanwhile. Order matters: ownerParked is published before the last look at the rings, and
+   * a client publishes its ring before reading ownerParked, so (sequentially consistent
+   * atomics) either we see its work or it sees us parked and rings.
+   */
+  private park(): boolean {
     const control = this.control;
     this.parkGeneration = this.parkGeneration >= 0x3fffffff ? 1 : this.parkGeneration + 1;
     Atomics.store(control, CONTROL_OWNER_PARKED, this.parkGeneration);
-    if (this.waiting) return;
+    const seen = Atomics.load(control, CONTROL_DOORBELL);
+    if (this.hasWork()) {
+      Atomics.store(control, CONTROL_OWNER_PARKED, 0);
+      return true;
+    }
+    // An earlier wait is still pending (we were kicked awake meanwhile): a ring notifies it.
+    if (this.waiting) return false;
     const result = Atomics.waitAsync(control, CONTROL_DOORBELL, seen);
     if (!result.async) {
       Atomics.store(control, CONTROL_OWNER_PARKED, 0);
-      this.kick();
-      return;
+      return true;
     }
     this.waiting = true;
     void result.value.then(() => {
@@ -435,5 +488,6 @@ export class RingService {
       Atomics.store(control, CONTROL_OWNER_PARKED, 0);
       if (!this.scheduled) this.serve();
     });
+    return false;
   }
 }

@@ -38,8 +38,9 @@ export interface ThreadConnectOptions {
   /** How long connect waits for the owner to accept, ms; default 5000. */
   connectTimeout?: number;
   /**
-   * How long an async call spins for its reply before parking the event loop's wait, µs;
-   * default 20. 0 never spins.
+   * How long an async call may spin for its replies before letting the event loop wait, µs;
+   * default 100. The spin adapts below that (it halves whenever it ends without a reply), so
+   * an idle or overloaded store costs little spinning. 0 never spins.
    */
   spinMicros?: number;
 }
@@ -265,6 +266,10 @@ export class ThreadTransport implements Transport {
   private closedError: Error | undefined;
   private readonly views: Buffer[] = [];
   private readonly spinMicros: number;
+  /** The adaptive async spin budget, µs (≤ spinMicros). */
+  private asyncSpin: number;
+  /** When the reply ring was last parked 'remote' (performance.now()). */
+  private parkedAt = 0;
   private safety: NodeJS.Timeout | undefined;
   private syncSpin = SYNC_SPIN_MICROS;
   /** The owner's parking generation we last woke (each parking needs one notify). */
@@ -277,11 +282,13 @@ export class ThreadTransport implements Transport {
     this.requests = new RingWriter(sab, at.request, capacity);
     this.replies = new RingReader(sab, at.reply, capacity);
     this.control = new Int32Array(handle.control);
-    this.spinMicros = options.spinMicros ?? 20;
+    this.spinMicros = options.spinMicros ?? 100;
+    this.asyncSpin = this.spinMicros;
     link.transports.add(this);
   }
 
   private get pendingCount(): number { return this.inflight.length - this.inflightHead; }
+
 
   send(argv: string[]): Promise<Reply> {
     return new Promise((resolve, reject) => {
@@ -303,7 +310,11 @@ export class ThreadTransport implements Transport {
     if (batch.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       if (this.closedError) return reject(this.closedError);
-      for (const argv of batch) this.encoder.command(argv);
+      for (const argv of batch) {
+        this.encoder.command(argv);
+        // As in send(): a long pipeline starts moving while the rest is encoded.
+        if (this.encoder.length >= EARLY_FLUSH_BYTES && this.out.length === 0) this.stage();
+      }
       const pending: Pending = {
         resolve: resolve as unknown as (r: Reply) => void, reject, done: false, reply: null,
         left: batch.length, batch: [],
@@ -421,9 +432,13 @@ export class ThreadTransport implements Transport {
 
   private ringDoorbell(): void {
     const control = this.control;
-    Atomics.add(control, CONTROL_DOORBELL, 1);
+    // Only a parked owner needs the doorbell: a busy or spinning one watches our ring itself.
+    // (Our ring was published before this load; the owner publishes ownerParked before its
+    // last look at the rings: one of us sees the other.)
     const parked = Atomics.load(control, CONTROL_OWNER_PARKED);
-    if (parked !== 0 && parked !== this.ownerNotified) {
+    if (parked === 0) return;
+    Atomics.add(control, CONTROL_DOORBELL, 1);
+    if (parked !== this.ownerNotified) {
       this.ownerNotified = parked;
       Atomics.notify(control, CONTROL_DOORBELL);
     }
@@ -531,6 +546,7 @@ export class ThreadTransport implements Transport {
     if (this.readWaiting) {
       this.readWaiting = false;
       this.replies.park('awake');
+      if (this.spinMicros > 0 && this.replies.used > 0) this.learnWait();
       this.awaitReplies();
     }
     if (!this.writeWaiting && !this.readWaiting && this.safety !== undefined) {
@@ -578,6 +594,7 @@ export class ThreadTransport implements Transport {
       // Look again after publishing the flag: the owner may have published just before.
       if (replies.used === 0) {
         this.readWaiting = true;
+        if (this.spinMicros > 0) this.parkedAt = performance.now();
         this.armSafety();
         return;
       }
@@ -585,14 +602,33 @@ export class ThreadTransport implements Transport {
     }
   }
 
-  /** Spins up to spinMicros for reply bytes. True if some arrived. */
+  /**
+   * Spins up to the adaptive budget for reply bytes. True if some arrived. Waking through the
+   * event loop costs ≈ 50–100 µs here (both threads pay), so a wait the owner will end soon is
+   * cheaper to watch. The budget learns from the waits: it grows when watching pays, and after
+   * a park it becomes 1.5× the wait just seen if that wait was short (a batch the owner was
+   * answering: ≈ 0.5 µs a command), or halves if it was long (a slow store, blocked commands,
+   * more threads than cores), between 1 µs and 10× spinMicros.
+   */
   private spinForReplies(): boolean {
     const replies = this.replies;
     for (let i = 0; i < 64; i++) if (replies.used > 0) return true;
-    const until = performance.now() + this.spinMicros / 1000;
+    const until = performance.now() + this.asyncSpin / 1000;
     for (let i = 1; ; i++) {
-      if (replies.used > 0) return true;
+      if (replies.used > 0) {
+        this.asyncSpin = Math.min(this.spinMicros * 10, this.asyncSpin * 1.25 + 1);
+        return true;
+      }
       if ((i & 31) === 0 && performance.now() > until) return false;
     }
   }
+
+  /** After a park: learn from how long the wait was (see spinForReplies). */
+  private learnWait(): void {
+    const waited = (performance.now() - this.parkedAt) * 1000;
+    const cap = this.spinMicros * 10;
+    this.asyncSpin = waited < cap ? Math.min(cap, Math.max(this.asyncSpin, waited * 1.5)) : Math.max(1, this.asyncSpin / 2);
+  }
+
+
 }
