@@ -8,7 +8,7 @@ export {
 export { RespWriter } from './resp/writer.js';
 export { ReplyParser, type ReplyParserOptions } from './resp/reply-parser.js';
 export {
-  RingReader, RingWriter, ringBytes, type Parking, RING_HEAD, RING_TAIL, RING_CONSUMER_PARKED, RING_PRODUCER_PARKED,
+  RingReader, RingWriter, RingBacklog, ringBytes, type Parking, RING_HEAD, RING_TAIL, RING_CONSUMER_PARKED, RING_PRODUCER_PARKED,
   RING_HEADER_BYTES, RING_MIN_CAPACITY, RING_MAX_CAPACITY,
 } from './ring.js';
 export * from './thread-layout.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import {
-  RingReader, RingWriter, ringBytes, RING_HEAD, RING_TAIL, RING_CONSUMER_PARKED, RING_PRODUCER_PARKED,
+  RingBacklog, RingReader, RingWriter, ringBytes, RING_HEAD, RING_TAIL, RING_CONSUMER_PARKED, RING_PRODUCER_PARKED,
   RING_HEADER_BYTES, RING_MIN_CAPACITY, RING_MAX_CAPACITY,
 } from './ring.js';
 import * as layout from './thread-layout.js';
@@ -208,6 +208,30 @@ describe('ring write / peek / consume', () => {
       expect(reader.used).toBe(0);
       expect(Atomics.load(writer.header, RING_TAIL) >>> 0).toBe((start + 50) % 2 ** 32);
     }
+  });
+});
+
+describe('RingBacklog', () => {
+  it('keeps what does not fit, in order, and writes it on as room appears', () => {
+    const { writer, reader } = ring(64);
+    const backlog = new RingBacklog();
+    const a = bytes(50, 1);
+    const b = bytes(40, 2);
+    const c = bytes(10, 3);
+    expect(backlog.offer(writer, a, false)).toBe(50);
+    expect(backlog.empty).toBe(true);
+    expect(backlog.offer(writer, b, true)).toBe(14); // the rest of b waits
+    expect(backlog.bytes).toBe(26);
+    b.fill(0); // a copy was kept: the caller may reuse b
+    expect(backlog.offer(writer, c, false)).toBe(0); // behind b's rest, never before it
+    expect(backlog.bytes).toBe(36);
+    expect(backlog.drainTo(writer)).toBe(0); // still full
+    const first = readAll(reader);
+    reader.consume(first.data.length);
+    expect(backlog.drainTo(writer)).toBe(36);
+    expect(backlog.empty).toBe(true);
+    const rest = readAll(reader).data;
+    expect(Buffer.concat([first.data, rest]).equals(Buffer.concat([a, bytes(40, 2), c]))).toBe(true);
   });
 });
 

@@ -213,3 +213,55 @@ export class RingReader extends RingView {
     return Atomics.load(this.header, RING_TAIL);
   }
 }
+
+/**
+ * The bytes a producer could not publish yet because the ring was full, in order; written on
+ * as the consumer makes room. Both ends of the thread transport keep one: the owner for replies
+ * (it never blocks on a slow reader), a client for requests.
+ */
+export class RingBacklog {
+  private readonly pieces: Buffer[] = [];
+  private offset = 0;
+  /** Bytes waiting. */
+  bytes = 0;
+
+  get empty(): boolean { return this.pieces.length === 0; }
+
+  /**
+   * Publishes bytes after whatever already waits: as much as fits goes into the ring now (only
+   * when nothing waits, to keep the order), the rest waits. `copy`: the caller reuses `bytes`,
+   * so keep a copy of what waits. Returns how many bytes went into the ring.
+   */
+  offer(ring: RingWriter, bytes: Buffer, copy: boolean): number {
+    const n = this.pieces.length === 0 ? ring.write(bytes) : 0;
+    if (n === bytes.length) return n;
+    const rest = n === 0 ? bytes : bytes.subarray(n);
+    this.pieces.push(copy ? Buffer.from(rest) : rest);
+    this.bytes += rest.length;
+    return n;
+  }
+
+  /** Writes what waits as room allows. Returns how many bytes moved. */
+  drainTo(ring: RingWriter): number {
+    let moved = 0;
+    while (this.pieces.length !== 0) {
+      const head = this.pieces[0]!;
+      const n = ring.write(head, this.offset);
+      if (n === 0) break;
+      moved += n;
+      this.offset += n;
+      if (this.offset === head.length) {
+        this.pieces.shift();
+        this.offset = 0;
+      }
+    }
+    this.bytes -= moved;
+    return moved;
+  }
+
+  clear(): void {
+    this.pieces.length = 0;
+    this.offset = 0;
+    this.bytes = 0;
+  }
+}

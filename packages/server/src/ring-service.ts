@@ -6,7 +6,7 @@ import { unlinkSync } from 'node:fs';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import type { Engine } from '@nodis/engine';
 import {
-  RingReader, RingWriter, RING_TAIL, channelName, connectionBytes, connectionRings,
+  RingBacklog, RingReader, RingWriter, RING_TAIL, channelName, connectionBytes, connectionRings,
   CONTROL_BYTES, CONTROL_DOORBELL, CONTROL_OWNER_PARKED, CONTROL_OWNER_STATE, OWNER_RUNNING, OWNER_STOPPED,
   CONN_CLIENT_STATE, CONN_OWNER_STATE, CONN_ACCEPTED, CONN_CLOSED, CONN_REFUSED, CONN_REFUSED_REASON, CLIENT_CLOSED,
   THREAD_PROTOCOL_VERSION, RING_MIN_CAPACITY, RING_MAX_CAPACITY,
@@ -75,10 +75,8 @@ class RingConnection implements ConnectionSink {
   readonly replies: RingWriter;
   readonly state: Int32Array;
   readonly command: CommandConnection;
-  /** Reply bytes waiting for room in the reply ring (views of the writer's slabs). */
-  private readonly out: Buffer[] = [];
-  private outOffset = 0;
-  outBytes = 0;
+  /** Reply bytes waiting for room in the reply ring (views of the writer's slabs, never reused). */
+  private readonly out = new RingBacklog();
   inputPaused = false;
   /** end(true) was called: close once `out` is empty. */
   private ending = false;
@@ -106,27 +104,20 @@ class RingConnection implements ConnectionSink {
   // ConnectionSink
   write(bytes: Buffer): void {
     if (this.closed) return;
-    if (this.out.length === 0) {
-      const n = this.replies.write(bytes);
-      if (this.replies.wakeConsumer()) this.thread.wake(this.service.deferredWakes);
-      if (n === bytes.length) return;
-      this.out.push(n === 0 ? bytes : bytes.subarray(n));
-      this.outBytes += bytes.length - n;
-    } else {
-      this.out.push(bytes);
-      this.outBytes += bytes.length;
+    if (this.out.offer(this.replies, bytes, false) !== 0 && this.replies.wakeConsumer()) {
+      this.thread.wake(this.service.deferredWakes);
     }
-    // The client rings the doorbell after consuming replies while we are parked for room.
-    this.replies.park('remote');
+    // Replies wait for room: the client rings the doorbell after consuming while this is set.
+    if (!this.out.empty) this.replies.park('remote');
   }
 
-  get backlog(): number { return this.outBytes; }
+  get backlog(): number { return this.out.bytes; }
   pauseInput(): void { this.inputPaused = true; }
   resumeInput(): void { this.inputPaused = false; this.service.kick(); }
 
   end(graceful: boolean): void {
     if (this.closed) return;
-    if (graceful && this.outBytes !== 0) {
+    if (graceful && !this.out.empty) {
       this.ending = true;
       return;
     }
@@ -137,8 +128,7 @@ class RingConnection implements ConnectionSink {
   finish(): void {
     if (this.closed) return;
     this.closed = true;
-    this.out.length = 0;
-    this.outBytes = 0;
+    this.out.clear();
     Atomics.store(this.state, CONN_OWNER_STATE, CONN_CLOSED);
     Atomics.notify(this.state, CONN_OWNER_STATE);
     // A client parked on its reply ring wakes, finds no reply, and reads ownerState.
@@ -151,22 +141,10 @@ class RingConnection implements ConnectionSink {
 
   /** Moves queued replies into the ring as room allows. True if anything moved. */
   flushOut(): boolean {
-    if (this.out.length === 0) return false;
-    let moved = false;
-    while (this.out.length !== 0) {
-      const head = this.out[0]!;
-      const n = this.replies.write(head, this.outOffset);
-      if (n === 0) break;
-      moved = true;
-      this.outOffset += n;
-      this.outBytes -= n;
-      if (this.outOffset === head.length) {
-        this.out.shift();
-        this.outOffset = 0;
-      }
-    }
+    if (this.out.empty) return false;
+    const moved = this.out.drainTo(this.replies) !== 0;
     if (moved && this.replies.wakeConsumer()) this.thread.wake(this.service.deferredWakes);
-    if (this.out.length === 0) {
+    if (this.out.empty) {
       this.replies.park('awake');
       if (this.ending) this.finish();
       else this.command.drained();
@@ -177,7 +155,7 @@ class RingConnection implements ConnectionSink {
   /** Whether poll() would find something to do; cheap enough to spin on. */
   hasWork(): boolean {
     if (this.closed) return false;
-    if (this.out.length !== 0 && this.replies.free > 0) return true;
+    if (!this.out.empty && this.replies.free > 0) return true;
     if (!this.inputPaused && !this.ending && this.requests.used !== 0) return true;
     return Atomics.load(this.state, CONN_CLIENT_STATE) === CLIENT_CLOSED;
   }

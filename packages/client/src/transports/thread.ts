@@ -3,7 +3,7 @@ import { writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import {
-  ReplyParser, ReplyPush, RequestWriter, RingReader, RingWriter, RING_PRODUCER_PARKED, RING_HEAD, RING_TAIL,
+  ReplyParser, ReplyPush, RequestWriter, RingBacklog, RingReader, RingWriter, RING_PRODUCER_PARKED, RING_HEAD, RING_TAIL,
   type Parking,
   channelName, connectionBytes, connectionRings, isThreadHandle,
   CONTROL_DOORBELL, CONTROL_OWNER_PARKED, CONTROL_OWNER_STATE, OWNER_RUNNING,
@@ -257,8 +257,7 @@ export class ThreadTransport implements Transport {
   private inflight: Pending[] = [];
   private inflightHead = 0;
   /** Encoded request bytes that did not fit the ring yet (owned copies). */
-  private readonly out: Buffer[] = [];
-  private outOffset = 0;
+  private readonly out = new RingBacklog();
   private flushScheduled = false;
   private readWaiting = false;
   private writeWaiting = false;
@@ -289,7 +288,6 @@ export class ThreadTransport implements Transport {
 
   private get pendingCount(): number { return this.inflight.length - this.inflightHead; }
 
-
   send(argv: string[]): Promise<Reply> {
     return new Promise((resolve, reject) => {
       if (this.closedError) return reject(this.closedError);
@@ -297,7 +295,7 @@ export class ThreadTransport implements Transport {
       this.inflight.push({ resolve, reject, done: false, reply: null, left: 0, batch: undefined });
       this.markBusy();
       // A long batch starts moving before the tick ends, so the owner works while we encode.
-      if (this.encoder.length >= EARLY_FLUSH_BYTES && this.out.length === 0) this.stage();
+      if (this.encoder.length >= EARLY_FLUSH_BYTES && this.out.empty) this.stage();
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         queueMicrotask(this.flushAsync);
@@ -313,7 +311,7 @@ export class ThreadTransport implements Transport {
       for (const argv of batch) {
         this.encoder.command(argv);
         // As in send(): a long pipeline starts moving while the rest is encoded.
-        if (this.encoder.length >= EARLY_FLUSH_BYTES && this.out.length === 0) this.stage();
+        if (this.encoder.length >= EARLY_FLUSH_BYTES && this.out.empty) this.stage();
       }
       const pending: Pending = {
         resolve: resolve as unknown as (r: Reply) => void, reject, done: false, reply: null,
@@ -321,7 +319,7 @@ export class ThreadTransport implements Transport {
       };
       this.inflight.push(pending);
       this.markBusy();
-      if (this.out.length === 0) this.stage();
+      if (this.out.empty) this.stage();
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         queueMicrotask(this.flushAsync);
@@ -338,9 +336,9 @@ export class ThreadTransport implements Transport {
     // Everything encoded so far (async calls of this tick too) goes first, in order.
     this.flushScheduled = false;
     this.stage();
-    while (this.out.length !== 0) {
+    while (!this.out.empty) {
       this.writeOut();
-      if (this.out.length === 0) break;
+      if (this.out.empty) break;
       this.read();
       this.waitSync(this.requests.header, RING_HEAD, this.requests.seenHead, (how) => { this.requests.park(how === 'awake' && this.writeWaiting ? 'remote' : how); }, () => this.requests.free > 0);
     }
@@ -376,7 +374,7 @@ export class ThreadTransport implements Transport {
     const waiting = this.inflight.slice(this.inflightHead);
     this.inflight = [];
     this.inflightHead = 0;
-    this.out.length = 0;
+    this.out.clear();
     this.settleBusy();
     this.readWaiting = false;
     this.writeWaiting = false;
@@ -400,34 +398,14 @@ export class ThreadTransport implements Transport {
   /** Moves the encoder's bytes to the ring, keeping owned copies of what does not fit. */
   private stage(): void {
     const pieces = this.encoder.borrow();
-    for (let i = 0; i < pieces.length; i++) {
-      const piece = pieces[i]!;
-      if (this.out.length === 0) {
-        const n = this.requests.write(piece);
-        if (n === piece.length) continue;
-        this.out.push(Buffer.from(piece.subarray(n)));
-      } else {
-        this.out.push(i === pieces.length - 1 ? Buffer.from(piece) : piece);
-      }
-    }
+    // The last piece is the encoder's own buffer, reused by its next command: copy what waits.
+    for (let i = 0; i < pieces.length; i++) this.out.offer(this.requests, pieces[i]!, i === pieces.length - 1);
     this.ringDoorbell();
   }
 
   /** Writes queued bytes as room allows. */
   private writeOut(): void {
-    let moved = false;
-    while (this.out.length !== 0) {
-      const head = this.out[0]!;
-      const n = this.requests.write(head, this.outOffset);
-      if (n === 0) break;
-      moved = true;
-      this.outOffset += n;
-      if (this.outOffset === head.length) {
-        this.out.shift();
-        this.outOffset = 0;
-      }
-    }
-    if (moved) this.ringDoorbell();
+    if (this.out.drainTo(this.requests) !== 0) this.ringDoorbell();
   }
 
   private ringDoorbell(): void {
@@ -448,7 +426,7 @@ export class ThreadTransport implements Transport {
     if (!this.flushScheduled || this.closedError) return;
     this.flushScheduled = false;
     this.stage();
-    if (this.out.length !== 0) this.awaitRoom();
+    if (!this.out.empty) this.awaitRoom();
     this.awaitReplies();
   };
 
@@ -569,7 +547,7 @@ export class ThreadTransport implements Transport {
     if (this.writeWaiting || this.closedError) return;
     for (;;) {
       this.writeOut();
-      if (this.out.length === 0 || this.closedError) return;
+      if (this.out.empty || this.closedError) return;
       this.requests.park('remote');
       // Look again after publishing the flag: the owner may have made room just before.
       if (this.requests.free === 0) {
