@@ -99,25 +99,27 @@ const COMMAND_NAMES: string[] = commandSpecs
   .map((s) => s.name.toLowerCase())
   .filter((n) => /^[a-z][a-z0-9_]*$/.test(n) && !(n in NodisClient.prototype));
 
+interface CallsCommands {
+  call(command: string, ...args: Arg[]): unknown;
+  callBuffer(command: string, ...args: Arg[]): unknown;
+}
+
+/** `name(...args)` and `nameBuffer(...args)` on a prototype, forwarding to call / callBuffer. */
+function defineCommandMethods(prototype: CallsCommands, name: string): void {
+  Object.defineProperty(prototype, name, {
+    value: function (this: CallsCommands, ...args: Arg[]) { return this.call(name, ...args); },
+    writable: true, configurable: true,
+  });
+  Object.defineProperty(prototype, `${name}Buffer`, {
+    value: function (this: CallsCommands, ...args: Arg[]) { return this.callBuffer(name, ...args); },
+    writable: true, configurable: true,
+  });
+}
+
 for (const name of COMMAND_NAMES) {
-  if (!(name in Pipeline.prototype)) {
-    Object.defineProperty(Pipeline.prototype, name, {
-      value: function (this: Pipeline, ...args: Arg[]) { return this.call(name, ...args); },
-      writable: true, configurable: true,
-    });
-    Object.defineProperty(Pipeline.prototype, `${name}Buffer`, {
-      value: function (this: Pipeline, ...args: Arg[]) { return this.callBuffer(name, ...args); },
-      writable: true, configurable: true,
-    });
-  }
-  Object.defineProperty(NodisClient.prototype, name, {
-    value: function (this: NodisClient, ...args: Arg[]) { return this.call(name, ...args); },
-    writable: true, configurable: true,
-  });
-  Object.defineProperty(NodisClient.prototype, `${name}Buffer`, {
-    value: function (this: NodisClient, ...args: Arg[]) { return this.callBuffer(name, ...args); },
-    writable: true, configurable: true,
-  });
+  defineCommandMethods(NodisClient.prototype, name);
+  // (A pipeline's own members win: `exec` runs the pipeline.)
+  if (!(name in Pipeline.prototype)) defineCommandMethods(Pipeline.prototype, name);
 }
 
 export type Nodis = NodisClient & Commands;
