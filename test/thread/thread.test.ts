@@ -271,6 +271,38 @@ describe('big values', () => {
     expect(viaSync.equals(value)).toBe(true);
     expect(await db.del('big')).toBe(1);
   });
+
+  it('both rings full at once: a big request behind big replies completes, async and sync', async () => {
+    // 40 GETs of 1 MiB each fill the reply ring many times over while a 12 MiB SET fills the
+    // request ring: the owner must keep reading replies out (it never blocks on a full reply
+    // ring) and the client must keep reading replies while it waits for request room.
+    const small = { ringBytes: 64 * 1024 };
+    const c = await connect(server.handle(), small);
+    try {
+      const mib = Buffer.alloc(1 << 20, 'r');
+      expect(await c.set('r', mib)).toBe('OK');
+      const big = Buffer.alloc(12 << 20, 'w');
+      const p = c.pipeline();
+      for (let i = 0; i < 40; i++) p.getBuffer('r');
+      p.set('w', big);
+      for (let i = 0; i < 40; i++) p.getBuffer('r');
+      const replies = await within(p.exec(), 20_000, 'the pipeline with both rings full');
+      expect(replies.length).toBe(81);
+      expect(replies.every(([e]) => e === null)).toBe(true);
+      expect((replies[0]![1] as Buffer).equals(mib)).toBe(true);
+      expect(replies[40]![1]).toBe('OK');
+      expect((replies[80]![1] as Buffer).equals(mib)).toBe(true);
+      // Sync: async GETs still in flight (their replies fill the reply ring) while a sync SET
+      // larger than the request ring waits for room.
+      const gets = Array.from({ length: 20 }, () => c.getBuffer('r'));
+      expect(c.sync.set('w2', big)).toBe('OK');
+      const got = await within(Promise.all(gets), 20_000, 'the async GETs around a sync SET');
+      expect(got.every((g) => (g as Buffer).equals(mib))).toBe(true);
+      expect(c.sync.strlen('w2')).toBe(12 << 20);
+    } finally {
+      await c.close();
+    }
+  });
 });
 
 describe('idle owner', () => {

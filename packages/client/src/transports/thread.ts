@@ -340,7 +340,16 @@ export class ThreadTransport implements Transport {
       this.writeOut();
       if (this.out.empty) break;
       this.read();
-      this.waitSync(this.requests.header, RING_HEAD, this.requests.seenHead, (how) => { this.requests.park(how === 'awake' && this.writeWaiting ? 'remote' : how); }, () => this.requests.free > 0);
+      if (this.closedError) throw this.closedError;
+      if (this.replies.used > 0) continue;
+      const room = (): boolean => this.requests.free > 0 || this.replies.used > 0;
+      if (Atomics.load(this.replies.header, RING_PRODUCER_PARKED) !== 0) {
+        // The owner holds replies we have not read (earlier async calls) and stops reading our
+        // requests past its backlog limit: what unblocks us is reading replies, so wait for them.
+        this.waitSync(this.replies.header, RING_TAIL, this.replies.seenTail, (how) => { this.replies.park(how === 'awake' && this.readWaiting ? 'remote' : how); }, room);
+      } else {
+        this.waitSync(this.requests.header, RING_HEAD, this.requests.seenHead, (how) => { this.requests.park(how === 'awake' && this.writeWaiting ? 'remote' : how); }, room);
+      }
     }
     while (!mine.done) {
       this.read();
