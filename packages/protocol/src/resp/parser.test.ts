@@ -458,6 +458,38 @@ describe('RequestParser: copyInput (one read buffer reused for every chunk)', ()
     expect(out.commands[1]).toEqual(['PING']);
   });
 
+  it('a big bulk goes into one buffer once a quarter has arrived, whatever the pieces', () => {
+    const size = 4 * 1024 * 1024 + 3;
+    const payload = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) payload[i] = (i * 131 + 7) & 0xff;
+    const big = Buffer.concat([bytes(`*2\r\n$4\r\nECHO\r\n$${size}\r\n`), payload, bytes('\r\n')]);
+    // Pieces that end just below, at and past the quarter mark, by reference and by copy.
+    for (const sizes of [[1_048_600, 1, 2_000_000], [1_048_619, 70_000], [999_999, 49_000]]) {
+      // By reference the parser may hold the pieces it is given (fresh ones); with copyInput
+      // the pieces come from one reused buffer.
+      const fresh = (): { commands: string[][]; error: string | undefined } => {
+        const parser = new RequestParser();
+        const commands: string[][] = [];
+        let error: string | undefined;
+        for (const piece of chunked(big, sizes)) error ??= parser.feed(Buffer.from(piece), (argv) => { commands.push(argv); });
+        return { commands, error };
+      };
+      for (const out of [fresh(), feedReused(chunked(big, sizes), copying())]) {
+        expect(out.error, `by ${sizes}`).toBeUndefined();
+        expect(out.commands.length).toBe(1);
+        expect(out.commands[0]![1] === payload.toString('latin1'), `by ${sizes}`).toBe(true);
+      }
+    }
+  });
+
+  it('never allocates a bulk from its declared length alone', () => {
+    const parser = new RequestParser();
+    const before = process.memoryUsage().arrayBuffers;
+    parser.feed(bytes('*2\r\n$4\r\nECHO\r\n$400000000\r\n' + 'x'.repeat(100_000)), () => {});
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(50 * 1024 * 1024);
+    expect(parser.buffered).toBeLessThan(200_000);
+  });
+
   it('round-trips random argv in random chunks (property)', () => {
     const arg = fc.oneof(
       fc.uint8Array({ maxLength: 40 }),
