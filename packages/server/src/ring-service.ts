@@ -24,9 +24,11 @@ import { CommandConnection, type ConnectionSink } from './connection.js';
  *   - serve() drains every ring round-robin, at most RING_BUDGET bytes per connection per
  *     round, so no thread starves another, and keeps going while work arrives;
  *   - after a round with no work it watches the rings for up to SPIN_MICROS (a client that
- *     awaits each reply sends its next request within a few µs). The budget adapts: it
- *     halves each time the spin ends in a park and grows while spins catch work, so with more
- *     busy threads than cores the owner stops burning the core its clients need;
+ *     awaits each reply sends its next request within a few µs). The budget adapts: it grows
+ *     while spins catch work; a park that turns out short (a client preparing its next batch,
+ *     up to SPIN_LEARN_MICROS) stretches it to 1.5× that gap, a long one halves it, so an idle
+ *     owner soon parks at once and, with more busy threads than cores, stops burning the core
+ *     its clients need;
  *   - then it parks with Atomics.waitAsync on the doorbell, so an idle owner uses no CPU;
  *     clients ring the doorbell only while it is parked;
  *   - it never runs more than SLICE_MS without yielding to the event loop, so sockets and
@@ -42,6 +44,8 @@ import { CommandConnection, type ConnectionSink } from './connection.js';
 const RING_BUDGET = 64 * 1024;
 const SPIN_MICROS = 200;
 const SPIN_MIN_MICROS = 10;
+/** A park shorter than this teaches the spin to cover it next time (see park()). */
+const SPIN_LEARN_MICROS = 1000;
 const SLICE_MS = 2;
 
 /** How long a connection may wait for its thread's liveness socket to identify itself. */
@@ -428,13 +432,10 @@ export class RingService {
     const until = performance.now() + this.spinMicros / 1000;
     for (let i = 1; ; i++) {
       if (this.hasWork()) {
-        this.spinMicros = Math.min(SPIN_MICROS, this.spinMicros * 1.25 + 1);
+        this.spinMicros = Math.min(SPIN_LEARN_MICROS, this.spinMicros * 1.25 + 1);
         return true;
       }
-      if ((i & 15) === 0 && performance.now() > until) {
-        this.spinMicros = Math.max(SPIN_MIN_MICROS, this.spinMicros / 2);
-        return false;
-      }
+      if ((i & 15) === 0 && performance.now() > until) return false;
     }
   }
 
@@ -461,9 +462,14 @@ export class RingService {
       return true;
     }
     this.waiting = true;
+    const parkedAt = performance.now();
     void result.value.then(() => {
       this.waiting = false;
       Atomics.store(control, CONTROL_OWNER_PARKED, 0);
+      const waited = (performance.now() - parkedAt) * 1000;
+      this.spinMicros = waited < SPIN_LEARN_MICROS
+        ? Math.min(SPIN_LEARN_MICROS, Math.max(this.spinMicros, waited * 1.5))
+        : Math.max(SPIN_MIN_MICROS, this.spinMicros / 2);
       if (!this.scheduled) this.serve();
     });
     return false;
