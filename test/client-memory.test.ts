@@ -1,15 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, createMemoryStore, ReplyError, type MemoryStore, type Nodis } from '@nodis/client';
 import { startServer, type NodisServer } from '@nodis/server';
+import { redisAvailable, startRedis, type RedisProcess } from './helpers/redis.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /**
- * The client API over the memory transport (an engine in this thread) and the thread
- * transport (a real owner thread, rings): the same typed methods, encodings, errors, pipelines
- * and blocking behaviour. Tests specific to one transport (an injected clock, a sync BLPOP that
- * would block the memory engine forever) live outside the shared block.
+ * The client API over every transport: memory (an engine in this thread), thread (a real owner
+ * thread, rings) and resp (RESP over TCP, to nodis and to a real redis-server: code moves
+ * between them unchanged): the same typed methods, encodings, errors, pipelines and blocking
+ * behaviour. Tests specific to one transport (an injected clock, a sync BLPOP that would block
+ * the memory engine forever) live outside the shared block.
  */
 
 interface Target {
@@ -17,6 +19,8 @@ interface Target {
   fresh(): Promise<Nodis>;
   /** Another client of the store the last fresh() opened. */
   another(): Promise<Nodis>;
+  /** The transport can block the calling thread (db.sync). */
+  sync: boolean;
 }
 
 const memoryTarget = (): Target => {
@@ -24,6 +28,7 @@ const memoryTarget = (): Target => {
   return {
     fresh: async () => { store = createMemoryStore(); return connect({ store }); },
     another: async () => connect({ store: store ?? createMemoryStore() }),
+    sync: true,
   };
 };
 
@@ -47,22 +52,65 @@ const threadTarget = (): Target => {
       return open();
     },
     another: open,
+    sync: true,
   };
 };
+
+async function nodisServer(): Promise<NodisServer> {
+  dataDir ??= mkdtempSync(path.join(tmpdir(), 'nodis-client-'));
+  server ??= await startServer({ config: { port: '0', unixsocket: '', dir: dataDir }, logLevel: 'nothing' });
+  return server;
+}
+
+let redis: RedisProcess | undefined;
+
+/** RESP over TCP to a URL from `url()`: nodis's RESP port or a real redis-server. */
+const respTarget = (url: () => Promise<string>): (() => Target) => () => {
+  let respAdmin: Nodis | undefined;
+  const open = async (): Promise<Nodis> => {
+    const db = await connect(await url());
+    opened.push(db);
+    return db;
+  };
+  return {
+    fresh: async () => {
+      if (respAdmin === undefined) {
+        respAdmin = await connect(await url());
+        admins.push(respAdmin);
+      }
+      await respAdmin.flushall();
+      return open();
+    },
+    another: open,
+    sync: false,
+  };
+};
+const admins: Nodis[] = [];
+const nodisResp = respTarget(async () => `redis://127.0.0.1:${(await nodisServer()).port}`);
+const redisResp = respTarget(async () => {
+  redis ??= await startRedis();
+  return `redis://127.0.0.1:${redis.port}`;
+});
 
 afterEach(async () => {
   await Promise.all(opened.splice(0).filter((db) => db !== admin).map((db) => db.close()));
 });
 afterAll(async () => {
   await admin?.close();
+  await Promise.all(admins.map((db) => db.close()));
   await server?.close();
+  await redis?.stop();
   if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
 });
+
+if (!redisAvailable) process.stderr.write('NOTE: the resp transport against redis-server is SKIPPED (no redis-server)\n');
 
 describe.each([
   ['memory', memoryTarget],
   ['thread', threadTarget],
-])('client API, %s transport', (_name, makeTarget) => {
+  ['resp → nodis', nodisResp],
+  ...(redisAvailable ? [['resp → redis-server', redisResp] as const] : []),
+] as const)('client API, %s transport', (_name, makeTarget) => {
   let target: Target;
   beforeAll(() => { target = makeTarget(); });
 
@@ -98,6 +146,10 @@ describe.each([
 
   it('offers synchronous calls', async () => {
     const db = await target.fresh();
+    if (!target.sync) {
+      expect(() => db.sync.incr('n')).toThrow('has no synchronous calls; use the async methods');
+      return;
+    }
     expect(db.sync.incr('n')).toBe(1);
     expect(db.sync.incr('n')).toBe(2);
     expect(() => db.sync.incr('n', 'extra')).toThrow("ERR wrong number of arguments for 'incr' command");

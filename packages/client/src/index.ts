@@ -1,6 +1,7 @@
 import { NodisClient, type Nodis } from './client.js';
 import { MemoryStore } from './transports/memory.js';
 import { connectThread, connectThreadSync, type ThreadConnectOptions } from './transports/thread.js';
+import { RespTransport, type RespConnectOptions } from './transports/resp.js';
 import type { EngineOptions } from '@nodis/engine';
 import { isThreadHandle, type ThreadHandle } from '@nodis/protocol';
 
@@ -9,6 +10,7 @@ export { MemoryStore } from './transports/memory.js';
 export type { Arg, Value } from './codec.js';
 export type { Transport } from './transport.js';
 export type { ThreadConnectOptions } from './transports/thread.js';
+export type { RespConnectOptions } from './transports/resp.js';
 export type { ThreadHandle } from '@nodis/protocol';
 
 /**
@@ -17,7 +19,9 @@ export type { ThreadHandle } from '@nodis/protocol';
  *   connect({ store })              memory: another client of an existing MemoryStore
  *   connect(handle)                 thread: a store hosted by this process (server.handle(),
  *                                   passed to this thread through workerData or postMessage)
- * The socket and resp transports arrive with their issues.
+ *   connect('redis://host:port/db') resp: nodis's RESP port, or a real Redis or Valkey
+ *   connect('redis+unix:///path')   resp over a Unix socket
+ * The native socket transport (unix:///path) arrives with its issue.
  */
 export interface ConnectOptions {
   /** Share one in-thread engine between clients. */
@@ -26,10 +30,11 @@ export interface ConnectOptions {
   engine?: EngineOptions;
 }
 
-export async function connect(target?: ConnectOptions | string | ThreadHandle, options?: ThreadConnectOptions): Promise<Nodis> {
+export async function connect(target?: ConnectOptions | string | ThreadHandle, options?: ThreadConnectOptions & RespConnectOptions): Promise<Nodis> {
   if (isThreadHandle(target)) return new NodisClient(await connectThread(target, options)) as Nodis;
   if (typeof target === 'string') {
-    throw new Error(`nodis: transport for '${target}' is not available yet; connect() without arguments gives the in-thread memory store`);
+    if (/^(redis|redis\+unix):/i.test(target)) return new NodisClient(await RespTransport.open(target, options)) as Nodis;
+    throw new Error(`nodis: transport for '${target}' is not available yet: use redis://host:port or redis+unix:///path (RESP), a thread handle, or nothing (the in-thread memory store)`);
   }
   const store = target?.store ?? new MemoryStore(target?.engine);
   return new NodisClient(store.transport()) as Nodis;
