@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import { connect, ReplyError } from '@nodis/client';
 import { startServer } from '@nodis/server';
 import { parseRespUrl } from '../packages/client/src/transports/resp.js';
@@ -118,6 +119,55 @@ describe('resp to a restarted nodis', () => {
         if (value === undefined) await new Promise((r) => setTimeout(r, 100));
       }
       expect(value).toBe(1);
+    } finally {
+      await db.close();
+      await server.close();
+    }
+  });
+});
+
+describe('resp commandTimeout', () => {
+  it('a late reply rejects its call and is dropped, so later calls still get their own replies', async () => {
+    // A server that answers the first command 300 ms late, then the second at once.
+    const replies: string[] = [];
+    let started = 0;
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      connections++;
+      let seen = 0;
+      socket.on('data', (chunk) => {
+        const commands = chunk.toString('latin1').split('*').length - 1;
+        for (let i = 0; i < commands; i++) {
+          seen++;
+          // The late reply goes out 600 ms after the first command; the second (sent at about
+          // 500 ms) is answered right behind it, in order, well within its own 300 ms.
+          if (seen === 1) setTimeout(() => { replies.push('late'); socket.write('+LATE\r\n'); }, 600);
+          else setTimeout(() => { replies.push('second'); socket.write(':2\r\n'); }, Math.max(0, started + 610 - Date.now()));
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as net.AddressInfo;
+    const db = await connect(`redis://127.0.0.1:${port}`, { commandTimeout: 300 });
+    try {
+      started = Date.now();
+      await expect(db.call('PING')).rejects.toThrow('no reply from 127.0.0.1');
+      await new Promise((r) => setTimeout(r, Math.max(0, started + 500 - Date.now())));
+      expect(await db.call('INCR', 'n')).toBe(2);
+      expect(replies).toEqual(['late', 'second']);
+      expect(connections).toBe(1); // the timeout did not cost the connection
+    } finally {
+      await db.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('does not cut a blocking command short', async () => {
+    const server = await startServer({ config: { port: '0', unixsocket: '', dir }, logLevel: 'nothing' });
+    const db = await connect(`redis://127.0.0.1:${server.port}`, { commandTimeout: 50 });
+    try {
+      expect(await db.blpop('q', '0.3')).toBeNull();
+      expect(await db.ping()).toBe('PONG');
     } finally {
       await db.close();
       await server.close();

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { ReplyParser, ReplyPush, RequestWriter, ReplyError, type Reply } from '@nodis/protocol';
+import { commandSpecs } from '@nodis/engine/specs';
 import type { Transport } from '../transport.js';
 
 /**
@@ -19,7 +20,16 @@ import type { Transport } from '../transport.js';
 export interface RespConnectOptions {
   /** How long connecting (and the AUTH/SELECT handshake) may take, ms; default 5000. */
   connectTimeout?: number;
+  /**
+   * How long a call waits for its reply before it rejects, ms; default none. Blocking commands
+   * (BLPOP …) are exempt: their own timeout argument says how long they wait. The reply, if it
+   * comes later, is read and dropped, so later replies still match their calls.
+   */
+  commandTimeout?: number;
 }
+
+/** Commands that may wait on purpose (the specs' `blocking` flag), exempt from commandTimeout. */
+const BLOCKING = new Set(commandSpecs.filter((s) => s.flags.includes('blocking')).map((s) => s.name.toUpperCase()));
 
 interface Target {
   path?: string;
@@ -71,6 +81,9 @@ interface Pending {
   /** A batch: replies still to come, collected in `batch`. */
   left: number;
   batch: Reply[] | undefined;
+  /** commandTimeout's timer; the call was rejected when `abandoned` (its reply is dropped). */
+  timer: NodeJS.Timeout | undefined;
+  abandoned: boolean;
 }
 
 export class RespTransport implements Transport {
@@ -123,7 +136,15 @@ export class RespTransport implements Transport {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new Error('nodis: the connection is closed'));
       for (const argv of commands) this.encoder.command(argv);
-      this.inflight.push({ resolve, reject, left: batchSize, batch: batchSize === 0 ? undefined : [] });
+      const pending: Pending = { resolve, reject, left: batchSize, batch: batchSize === 0 ? undefined : [], timer: undefined, abandoned: false };
+      const timeout = this.options.commandTimeout;
+      if (timeout !== undefined && timeout > 0 && !commands.some((argv) => BLOCKING.has(argv[0]!.toUpperCase()))) {
+        pending.timer = setTimeout(() => {
+          pending.abandoned = true;
+          reject(new Error(`nodis: no reply from ${this.target.display} within ${timeout} ms (the command may or may not have run)`));
+        }, timeout);
+      }
+      this.inflight.push(pending);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         queueMicrotask(this.flush);
@@ -192,7 +213,7 @@ export class RespTransport implements Transport {
       const replies = await new Promise<Reply>((resolve, reject) => {
         const w = new RequestWriter();
         for (const argv of handshake) w.command(argv);
-        this.inflight.splice(this.inflightHead, 0, { resolve, reject, left: handshake.length, batch: [] });
+        this.inflight.splice(this.inflightHead, 0, { resolve, reject, left: handshake.length, batch: [], timer: undefined, abandoned: false });
         for (const piece of w.take()) socket.write(piece);
       }) as Reply[];
       const failed = replies.find((r) => r instanceof ReplyError);
@@ -234,7 +255,8 @@ export class RespTransport implements Transport {
       this.inflight = this.inflight.slice(this.inflightHead);
       this.inflightHead = 0;
     }
-    p.resolve(reply);
+    if (p.timer !== undefined) clearTimeout(p.timer);
+    if (!p.abandoned) p.resolve(reply);
   }
 
   private onClose(socket: net.Socket): void {
@@ -250,6 +272,9 @@ export class RespTransport implements Transport {
     this.inflight = [];
     this.inflightHead = 0;
     this.encoder.take();
-    for (const p of waiting) p.reject(error);
+    for (const p of waiting) {
+      if (p.timer !== undefined) clearTimeout(p.timer);
+      if (!p.abandoned) p.reject(error);
+    }
   }
 }
