@@ -162,6 +162,25 @@ describe('requirepass', () => {
   });
 });
 
+describe('replies larger than the backpressure limit', () => {
+  it('one read whose replies pass 1 MiB is answered in full, over TCP and the Unix socket', async () => {
+    // 20 GETs of 100 KB in one write: 2 MB of replies. The owner stops at its 1 MiB soft limit,
+    // flushes, and must go on by itself when the socket takes it all at once (no 'drain' then).
+    const setup = await RespTestClient.connect(server.port);
+    await setup.call('SET', 'big100k', 'v'.repeat(100_000));
+    setup.close();
+    const gets = Buffer.from(RespTestClient.encode(['GET', 'big100k']).toString('latin1').repeat(20), 'latin1');
+    for (const c of [await RespTestClient.connect(server.port), await RespTestClient.connectUnix(server.unixsocket)]) {
+      const replies = await c.pipeline(Array.from({ length: 20 }, () => ['GET', 'big100k']));
+      expect(replies.length).toBe(20);
+      expect(replies.every((r) => r === 'v'.repeat(100_000))).toBe(true);
+      c.close();
+    }
+    const raw = await rawExchange(server.port, gets, 3000);
+    expect(raw.data.split('$100000\r\n').length - 1).toBe(20);
+  });
+});
+
 describe('limits and lifecycle', () => {
   it('maxclients refuses the extra connection with Redis\'s error', async () => {
     const small = await startServer({ config: { port: '0', unixsocket: '', dir, maxclients: '2' }, logLevel: 'nothing' });

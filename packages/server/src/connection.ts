@@ -141,11 +141,13 @@ export class CommandConnection {
   /** Runs queued commands while the client is neither blocked nor behind on its replies. */
   private drainPending(): void {
     const pending = this.pending;
-    while (pending.length !== 0 && this.runnable()) {
-      if (this.overLimit()) break;
-      this.run(pending.shift()!);
+    for (;;) {
+      while (pending.length !== 0 && this.runnable() && !this.overLimit()) this.run(pending.shift()!);
+      this.flush();
+      // The sink may take everything at once (a loopback socket usually does): then no 'drain'
+      // will come to call us back, so go on while commands wait and the backlog allows.
+      if (pending.length === 0 || !this.runnable() || this.overLimit()) break;
     }
-    this.flush();
     const client = this.client;
     if (client.closeAfterReply && !client.closed) return this.close(true);
     const hold = this.overLimit();
