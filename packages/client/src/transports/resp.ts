@@ -94,9 +94,10 @@ export class RespTransport implements Transport {
   private connecting: Promise<void> | undefined;
   private parser = new ReplyParser();
   private readonly encoder = new RequestWriter();
+  /** Calls awaiting replies, oldest first (a queue with a moving head). */
   private inflight: Pending[] = [];
   private inflightHead = 0;
-  /** Commands encoded while (re)connecting, sent once connected. */
+  /** A flush is queued for this tick; while (re)connecting, encoded commands wait in the encoder. */
   private flushScheduled = false;
   private closed = false;
   private backoff = 0;
