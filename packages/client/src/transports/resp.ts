@@ -2,6 +2,7 @@ import net from 'node:net';
 import { ReplyParser, ReplyPush, RequestWriter, ReplyError, type Reply } from '@nodis/protocol';
 import { commandSpecs } from '@nodis/engine/specs';
 import type { Transport } from '../transport.js';
+import { CallQueue, type QueuedCall } from '../call-queue.js';
 
 /**
  * The resp transport: RESP over TCP or a Unix socket, to nodis's RESP port or to a real Redis
@@ -75,12 +76,9 @@ export function parseRespUrl(url: string): Target {
   throw new TypeError(`nodis: '${u.protocol}' URLs are not a resp transport (redis:// or redis+unix://)`);
 }
 
-interface Pending {
+interface Pending extends QueuedCall {
   resolve: (r: Reply) => void;
   reject: (e: Error) => void;
-  /** A batch: replies still to come, collected in `batch`. */
-  left: number;
-  batch: Reply[] | undefined;
   /** commandTimeout's timer; the call was rejected when `abandoned` (its reply is dropped). */
   timer: NodeJS.Timeout | undefined;
   abandoned: boolean;
@@ -94,9 +92,8 @@ export class RespTransport implements Transport {
   private connecting: Promise<void> | undefined;
   private parser = new ReplyParser();
   private readonly encoder = new RequestWriter();
-  /** Calls awaiting replies, oldest first (a queue with a moving head). */
-  private inflight: Pending[] = [];
-  private inflightHead = 0;
+  /** Calls awaiting replies, oldest first. */
+  private readonly inflight = new CallQueue<Pending>();
   /** A flush is queued for this tick; while (re)connecting, encoded commands wait in the encoder. */
   private flushScheduled = false;
   private closed = false;
@@ -214,7 +211,7 @@ export class RespTransport implements Transport {
       const replies = await new Promise<Reply>((resolve, reject) => {
         const w = new RequestWriter();
         for (const argv of handshake) w.command(argv);
-        this.inflight.splice(this.inflightHead, 0, { resolve, reject, left: handshake.length, batch: [], timer: undefined, abandoned: false });
+        this.inflight.pushFront({ resolve, reject, left: handshake.length, batch: [], timer: undefined, abandoned: false });
         for (const piece of w.take()) socket.write(piece);
       }) as Reply[];
       const failed = replies.find((r) => r instanceof ReplyError);
@@ -241,23 +238,11 @@ export class RespTransport implements Transport {
       this.onPush(reply);
       return;
     }
-    const p = this.inflight[this.inflightHead];
-    if (p === undefined) return;
-    if (p.batch !== undefined) {
-      p.batch.push(reply);
-      if (--p.left !== 0) return;
-      reply = p.batch as Reply;
-    }
-    this.inflight[this.inflightHead++] = undefined as unknown as Pending;
-    if (this.inflightHead === this.inflight.length) {
-      this.inflight = [];
-      this.inflightHead = 0;
-    } else if (this.inflightHead > 1024 && this.inflightHead * 2 > this.inflight.length) {
-      this.inflight = this.inflight.slice(this.inflightHead);
-      this.inflightHead = 0;
-    }
+    const settled = this.inflight.settle(reply);
+    if (settled === undefined) return;
+    const p = settled.call;
     if (p.timer !== undefined) clearTimeout(p.timer);
-    if (!p.abandoned) p.resolve(reply);
+    if (!p.abandoned) p.resolve(settled.reply);
   }
 
   private onClose(socket: net.Socket): void {
@@ -269,9 +254,7 @@ export class RespTransport implements Transport {
   }
 
   private failAll(error: Error): void {
-    const waiting = this.inflight.slice(this.inflightHead);
-    this.inflight = [];
-    this.inflightHead = 0;
+    const waiting = this.inflight.drain();
     this.encoder.take();
     for (const p of waiting) {
       if (p.timer !== undefined) clearTimeout(p.timer);

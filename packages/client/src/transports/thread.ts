@@ -11,6 +11,7 @@ import {
   THREAD_PROTOCOL_VERSION, type Reply, type ThreadChannelMessage, type ThreadHandle,
 } from '@nodis/protocol';
 import type { Transport } from '../transport.js';
+import { CallQueue, type QueuedCall } from '../call-queue.js';
 
 /**
  * The thread transport: this thread ↔ the owner through two SharedArrayBuffer rings carrying
@@ -157,15 +158,12 @@ export function checkHandle(handle: unknown): asserts handle is ThreadHandle {
   }
 }
 
-interface Pending {
+interface Pending extends QueuedCall {
   resolve: ((r: Reply) => void) | undefined;
   reject: ((e: Error) => void) | undefined;
   /** Sync calls: the reply lands here. */
   done: boolean;
   reply: Reply;
-  /** A batch (sendBatch): replies still to come, collected in `batch`. 0 for single calls. */
-  left: number;
-  batch: Reply[] | undefined;
 }
 
 function ringCapacity(options: ThreadConnectOptions): number {
@@ -253,9 +251,8 @@ export class ThreadTransport implements Transport {
   private readonly control: Int32Array;
   private readonly encoder = new RequestWriter();
   private readonly parser = new ReplyParser({ copyInput: true });
-  /** Calls awaiting replies, oldest first (a queue with a moving head). */
-  private inflight: Pending[] = [];
-  private inflightHead = 0;
+  /** Calls awaiting replies, oldest first. */
+  private readonly inflight = new CallQueue<Pending>();
   /** Encoded request bytes that did not fit the ring yet (owned copies). */
   private readonly out = new RingBacklog();
   private flushScheduled = false;
@@ -286,7 +283,7 @@ export class ThreadTransport implements Transport {
     link.transports.add(this);
   }
 
-  private get pendingCount(): number { return this.inflight.length - this.inflightHead; }
+  private get pendingCount(): number { return this.inflight.length; }
 
   send(argv: string[]): Promise<Reply> {
     return new Promise((resolve, reject) => {
@@ -380,9 +377,7 @@ export class ThreadTransport implements Transport {
 
   private fail(error: Error): void {
     this.closedError = error;
-    const waiting = this.inflight.slice(this.inflightHead);
-    this.inflight = [];
-    this.inflightHead = 0;
+    const waiting = this.inflight.drain();
     this.out.clear();
     this.settleBusy();
     this.readWaiting = false;
@@ -469,25 +464,14 @@ export class ThreadTransport implements Transport {
       this.onPush(reply);
       return;
     }
-    const p = this.inflight[this.inflightHead];
-    if (p === undefined) return; // a reply nobody asked for: the owner never sends one
-    if (p.batch !== undefined) {
-      p.batch.push(reply);
-      if (--p.left !== 0) return;
-      reply = p.batch as Reply;
-    }
-    this.inflight[this.inflightHead++] = undefined as unknown as Pending;
-    if (this.inflightHead === this.inflight.length) {
-      this.inflight.length = 0;
-      this.inflightHead = 0;
-    } else if (this.inflightHead > 1024 && this.inflightHead * 2 > this.inflight.length) {
-      this.inflight = this.inflight.slice(this.inflightHead);
-      this.inflightHead = 0;
-    }
-    if (p.resolve !== undefined) p.resolve(reply);
+    // Undefined while a batch still waits (or for a reply nobody asked for: the owner never sends one).
+    const settled = this.inflight.settle(reply);
+    if (settled === undefined) return;
+    const p = settled.call;
+    if (p.resolve !== undefined) p.resolve(settled.reply);
     else {
       p.done = true;
-      p.reply = reply;
+      p.reply = settled.reply;
     }
   }
 
