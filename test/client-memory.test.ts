@@ -40,7 +40,7 @@ const opened: Nodis[] = [];
 const threadTarget = (): Target => {
   const open = async (): Promise<Nodis> => {
     dataDir ??= mkdtempSync(path.join(tmpdir(), 'nodis-client-'));
-    server ??= await startServer({ config: { port: '0', unixsocket: '', dir: dataDir }, logLevel: 'nothing' });
+    server ??= await startServer({ config: { port: '0', unixsocket: '', nativesocket: 'native.sock', dir: dataDir }, logLevel: 'nothing' });
     const db = await connect(server.handle());
     opened.push(db);
     return db;
@@ -58,13 +58,13 @@ const threadTarget = (): Target => {
 
 async function nodisServer(): Promise<NodisServer> {
   dataDir ??= mkdtempSync(path.join(tmpdir(), 'nodis-client-'));
-  server ??= await startServer({ config: { port: '0', unixsocket: '', dir: dataDir }, logLevel: 'nothing' });
+  server ??= await startServer({ config: { port: '0', unixsocket: '', nativesocket: 'native.sock', dir: dataDir }, logLevel: 'nothing' });
   return server;
 }
 
 let redis: RedisProcess | undefined;
 
-/** RESP over TCP to a URL from `url()`: nodis's RESP port or a real redis-server. */
+/** A URL transport (socket or resp) from `url()`: nodis's native socket or RESP port, or a real redis-server. */
 const respTarget = (url: () => Promise<string>): (() => Target) => () => {
   let respAdmin: Nodis | undefined;
   const open = async (): Promise<Nodis> => {
@@ -86,6 +86,7 @@ const respTarget = (url: () => Promise<string>): (() => Target) => () => {
   };
 };
 const admins: Nodis[] = [];
+const nodisSocket = respTarget(async () => `unix://${(await nodisServer()).nativesocket}`);
 const nodisResp = respTarget(async () => `redis://127.0.0.1:${(await nodisServer()).port}`);
 const redisResp = respTarget(async () => {
   redis ??= await startRedis();
@@ -108,6 +109,7 @@ if (!redisAvailable) process.stderr.write('NOTE: the resp transport against redi
 describe.each([
   ['memory', memoryTarget],
   ['thread', threadTarget],
+  ['socket', nodisSocket],
   ['resp → nodis', nodisResp],
   ...(redisAvailable ? [['resp → redis-server', redisResp] as const] : []),
 ] as const)('client API, %s transport', (_name, makeTarget) => {

@@ -2,7 +2,7 @@ import { ReplyError, type Reply } from '@nodis/protocol';
 import { commandSpecs } from '@nodis/engine/specs';
 import { decodeReply, encodeArg, type Arg, type Value } from './codec.js';
 import { shapeReply } from './reply-shapes.js';
-import type { Transport } from './transport.js';
+import type { CallOptions, Transport } from './transport.js';
 import type { Commands, PipelineCommands, SyncCommands } from './commands.js';
 
 /**
@@ -30,7 +30,7 @@ function toReply(command: string, r: Reply, buffers: boolean): Value {
 export class Pipeline {
   private readonly batch: string[][] = [];
   private readonly buffers: boolean[] = [];
-  constructor(private readonly transport: Transport) {}
+  constructor(private readonly transport: Transport, private readonly options?: CallOptions) {}
 
   call(command: string, ...args: Arg[]): this {
     this.batch.push(argvOf(command, args));
@@ -50,7 +50,7 @@ export class Pipeline {
   /** Sends every queued command as one batch; resolves to [error, value] pairs in order. */
   async exec(): Promise<[ReplyError | null, Value][]> {
     const batch = this.batch.splice(0);
-    const replies = await this.transport.sendBatch(batch);
+    const replies = await this.transport.sendBatch(batch, this.options);
     const buffers = this.buffers.splice(0);
     return replies.map((r, i) => {
       const v = decodeReply(r, buffers[i]!);
@@ -62,6 +62,8 @@ export class Pipeline {
 export class NodisClient {
   /** Synchronous calls (memory and thread transports): `db.sync.incr('n')` returns the value. */
   readonly sync: SyncCommands & { call(command: string, ...args: Arg[]): Value };
+  /** Options for every call made through this client object (see with()). */
+  protected readonly callOptions: CallOptions | undefined;
 
   constructor(readonly transport: Transport) {
     const send = transport.sendSync?.bind(transport);
@@ -79,16 +81,28 @@ export class NodisClient {
 
   /** Sends any command; resolves to its decoded reply, rejects with ReplyError on an error reply. */
   async call(command: string, ...args: Arg[]): Promise<Value> {
-    return toReply(command, await this.transport.send(argvOf(command, args)), false);
+    return toReply(command, await this.transport.send(argvOf(command, args), this.callOptions), false);
   }
 
   /** Like call, with bulk strings as Buffers. */
   async callBuffer(command: string, ...args: Arg[]): Promise<Value> {
-    return toReply(command, await this.transport.send(argvOf(command, args)), true);
+    return toReply(command, await this.transport.send(argvOf(command, args), this.callOptions), true);
+  }
+
+  /**
+   * The same client (same connection) whose calls take these options:
+   *   const ac = new AbortController();
+   *   const job = db.with({ signal: ac.signal }).blpop('jobs', 0);
+   *   ac.abort();   // job rejects with an AbortError (or resolves, if it had already popped)
+   */
+  with(options: CallOptions): this {
+    const view = Object.create(this) as this;
+    Object.defineProperty(view, 'callOptions', { value: options });
+    return view;
   }
 
   /** Queues commands to send as one batch: `await db.pipeline().incr('a').get('b').exec()`. */
-  pipeline(): TypedPipeline { return new Pipeline(this.transport) as TypedPipeline; }
+  pipeline(): TypedPipeline { return new Pipeline(this.transport, this.callOptions) as TypedPipeline; }
 
   close(): Promise<void> { return this.transport.close(); }
   [Symbol.asyncDispose](): Promise<void> { return this.close(); }

@@ -1,7 +1,8 @@
 import { NodisClient, type Nodis } from './client.js';
 import { MemoryStore } from './transports/memory.js';
 import { connectThread, connectThreadSync, type ThreadConnectOptions } from './transports/thread.js';
-import { RespTransport, type RespConnectOptions } from './transports/resp.js';
+import { openResp, type RespConnectOptions } from './transports/resp.js';
+import { openSocket, type SocketConnectOptions } from './transports/socket.js';
 import type { EngineOptions } from '@nodis/engine';
 import { isThreadHandle, type ThreadHandle } from '@nodis/protocol';
 
@@ -11,6 +12,8 @@ export type { Arg, Value } from './codec.js';
 export type { Transport } from './transport.js';
 export type { ThreadConnectOptions } from './transports/thread.js';
 export type { RespConnectOptions } from './transports/resp.js';
+export type { SocketConnectOptions } from './transports/socket.js';
+export type { CallOptions } from './transport.js';
 export type { ThreadHandle } from '@nodis/protocol';
 
 /**
@@ -21,7 +24,8 @@ export type { ThreadHandle } from '@nodis/protocol';
  *                                   passed to this thread through workerData or postMessage)
  *   connect('redis://host:port/db') resp: nodis's RESP port, or a real Redis or Valkey
  *   connect('redis+unix:///path')   resp over a Unix socket
- * The native socket transport (unix:///path) arrives with its issue.
+ *   connect('unix:///path')         socket: nodis's native protocol on its native Unix socket
+ *                                   (server.nativesocket; nodis-server: ./data/nodis-native.sock)
  */
 export interface ConnectOptions {
   /** Share one in-thread engine between clients. */
@@ -30,11 +34,12 @@ export interface ConnectOptions {
   engine?: EngineOptions;
 }
 
-export async function connect(target?: ConnectOptions | string | ThreadHandle, options?: ThreadConnectOptions & RespConnectOptions): Promise<Nodis> {
+export async function connect(target?: ConnectOptions | string | ThreadHandle, options?: ThreadConnectOptions & RespConnectOptions & SocketConnectOptions): Promise<Nodis> {
   if (isThreadHandle(target)) return new NodisClient(await connectThread(target, options)) as Nodis;
   if (typeof target === 'string') {
-    if (/^(redis|redis\+unix):/i.test(target)) return new NodisClient(await RespTransport.open(target, options)) as Nodis;
-    throw new Error(`nodis: transport for '${target}' is not available yet: use redis://host:port or redis+unix:///path (RESP), a thread handle, or nothing (the in-thread memory store)`);
+    if (/^(redis|redis\+unix):/i.test(target)) return new NodisClient(await openResp(target, options)) as Nodis;
+    if (/^unix:/i.test(target)) return new NodisClient(await openSocket(target, options)) as Nodis;
+    throw new Error(`nodis: no transport for '${target}': use unix:///path (nodis's native socket), redis://host:port or redis+unix:///path (RESP), a thread handle, or nothing (the in-thread memory store)`);
   }
   const store = target?.store ?? new MemoryStore(target?.engine);
   return new NodisClient(store.transport()) as Nodis;

@@ -18,7 +18,7 @@ export interface ConfigParam {
    */
   protected?: boolean;
   /** Normalises and validates a new value; returns the stored form or throws an Error whose message is the reason. */
-  parse?: (raw: string) => string;
+  parse?: (raw: string, current: string) => string;
   /** Other accepted names (e.g. `hash-max-ziplist-entries` for `hash-max-listpack-entries`). */
   aliases?: string[];
 }
@@ -111,6 +111,55 @@ export function notifyKeyspaceEventsParam(raw: string): string {
   return out;
 }
 
+/** One client class's output buffer limits, in bytes and seconds (0: no limit). */
+export interface OutputBufferLimit { hard: number; soft: number; softSeconds: number }
+export type OutputBufferClass = 'normal' | 'replica' | 'pubsub';
+
+const OUTPUT_CLASSES: Record<string, OutputBufferClass> = { normal: 'normal', slave: 'replica', replica: 'replica', pubsub: 'pubsub' };
+
+/**
+ * `client-output-buffer-limit <class> <hard> <soft> <soft seconds> ...`: Redis's format and
+ * messages. A value naming some classes changes only those; CONFIG GET prints all three.
+ */
+function outputBufferLimitParam(raw: string, current: string): string {
+  const words = raw.split(/\s+/).filter(Boolean);
+  if (words.length % 4 !== 0 || words.length === 0) throw new Error('Wrong number of arguments in buffer limit configuration.');
+  const limits = parseOutputBufferLimits(current);
+  const memory = memoryParam();
+  for (let i = 0; i < words.length; i += 4) {
+    const cls = OUTPUT_CLASSES[words[i]!.toLowerCase()];
+    if (cls === undefined) throw new Error('Invalid client class specified in buffer limit configuration.');
+    let hard: number;
+    let soft: number;
+    const seconds = parseInt64(words[i + 3]!);
+    try {
+      hard = Number(memory(words[i + 1]!));
+      soft = Number(memory(words[i + 2]!));
+    } catch {
+      throw new Error('Error in hard, soft or soft_seconds setting in buffer limit configuration.');
+    }
+    if (seconds === undefined || seconds < 0n) throw new Error('Error in hard, soft or soft_seconds setting in buffer limit configuration.');
+    limits[cls] = { hard, soft, softSeconds: Number(seconds) };
+  }
+  const show = (l: OutputBufferLimit) => `${l.hard} ${l.soft} ${l.softSeconds}`;
+  return `normal ${show(limits.normal)} slave ${show(limits.replica)} pubsub ${show(limits.pubsub)}`;
+}
+
+/** The stored form of client-output-buffer-limit, per class. */
+export function parseOutputBufferLimits(value: string): Record<OutputBufferClass, OutputBufferLimit> {
+  const out: Record<OutputBufferClass, OutputBufferLimit> = {
+    normal: { hard: 0, soft: 0, softSeconds: 0 },
+    replica: { hard: 0, soft: 0, softSeconds: 0 },
+    pubsub: { hard: 0, soft: 0, softSeconds: 0 },
+  };
+  const w = value.split(' ');
+  for (let i = 0; i + 3 < w.length; i += 4) {
+    const cls = OUTPUT_CLASSES[w[i]!];
+    if (cls !== undefined) out[cls] = { hard: Number(w[i + 1]), soft: Number(w[i + 2]), softSeconds: Number(w[i + 3]) };
+  }
+  return out;
+}
+
 export function defaultParams(): ConfigParam[] {
   const intMax = 2147483647;
   const longMax = 2n ** 63n - 1n;
@@ -121,6 +170,12 @@ export function defaultParams(): ConfigParam[] {
     { name: 'bind', value: '127.0.0.1', immutable: true },
     { name: 'unixsocket', value: '', immutable: true },
     { name: 'unixsocketperm', value: '0', immutable: true },
+    // nodis's own: the native protocol's Unix socket (the socket transport, unix:// URLs).
+    { name: 'nativesocket', value: '', immutable: true },
+    { name: 'nativesocketperm', value: '0', immutable: true },
+    // ms a native client has to send its hello before it is closed.
+    { name: 'native-hello-timeout', value: '10000', parse: integerParam(1, intMax) },
+    { name: 'client-output-buffer-limit', value: 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60', parse: outputBufferLimitParam },
     { name: 'dir', value: process.cwd(), protected: true },
     { name: 'dbfilename', value: 'dump.rdb', protected: true },
     { name: 'appendfilename', value: 'appendonly.aof', immutable: true },
@@ -200,7 +255,7 @@ export class Config {
     if (!p) throw new Error(`Unknown option or number of arguments for CONFIG SET - '${name}'`);
     if (p.immutable && !force) throw new Error("can't set immutable config");
     if (p.protected && !force) throw new Error("can't set protected config");
-    p.value = p.parse ? p.parse(raw) : raw;
+    p.value = p.parse ? p.parse(raw, p.value) : raw;
     this.numbers.clear();
     for (const l of this.listeners.get(p.name) ?? []) l(p.value);
   }
@@ -216,7 +271,7 @@ export class Config {
       const p = this.param(name);
       if (!p) throw new ConfigSetError(name, 'unknown parameter');
       try {
-        parsed.push([p, p.parse ? p.parse(raw) : raw]);
+        parsed.push([p, p.parse ? p.parse(raw, p.value) : raw]);
       } catch (e) {
         throw new ConfigSetError(name, e instanceof Error ? e.message : String(e));
       }

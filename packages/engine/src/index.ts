@@ -6,7 +6,7 @@ export type * from './spec.js';
 export * from './reply.js';
 export * as errors from './errors.js';
 export { ArgParser, parseInt64, parseSafeInt, parseDouble } from './args.js';
-export { Config, type ConfigParam } from './config.js';
+export { Config, type ConfigParam, parseOutputBufferLimits, type OutputBufferLimit, type OutputBufferClass } from './config.js';
 export { Database, typeOf, type Value, type CollectionValue, SHARD_COUNT } from './keyspace.js';
 export { RawString, type StringValue } from './types/string.js';
 export { allCommands } from './commands/index.js';

@@ -13,3 +13,9 @@ export {
 } from './ring.js';
 export * from './thread-layout.js';
 export { RequestWriter } from './resp/request-writer.js';
+export { SlabWriter } from './slab.js';
+export * from './native/format.js';
+export { NativeWriter } from './native/writer.js';
+export { NativeRequestParser, type NativeRequestParserOptions } from './native/parser.js';
+export { NativeRequestWriter, NativeReplyParser } from './native/client.js';
+export { decodeCommand, decodeValue, FrameError, helloFields } from './native/decode.js';

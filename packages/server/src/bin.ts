@@ -3,7 +3,7 @@ import { ConfigError, parseServerArgs, startServer } from './index.js';
 
 /**
  * nodis-server: redis-server's command line.
- *   nodis-server                      RESP on 127.0.0.1:7379 and ./data/nodis.sock
+ *   nodis-server                      RESP on 127.0.0.1:7379 and ./data/nodis.sock, native on ./data/nodis-native.sock
  *   nodis-server /etc/nodis.conf --port 6380 --requirepass secret
  */
 
@@ -19,7 +19,8 @@ function usage(): string {
     '  --port 7379 --bind 127.0.0.1 --unixsocket /tmp/nodis.sock --unixsocketperm 700',
     '  --dir ./data --requirepass secret --maxclients 10000 --timeout 0 --databases 16',
     '',
-    'Defaults: RESP on 127.0.0.1:7379 and a Unix socket nodis.sock in the data directory (./data).',
+    'Defaults: RESP on 127.0.0.1:7379 and a Unix socket nodis.sock in the data directory (./data);',
+    'the native protocol (@nodis/client\'s unix:// URLs) on nodis-native.sock beside it (--nativesocket).',
   ].join('\n');
 }
 
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const config = { dir: 'data', unixsocket: 'nodis.sock', ...parsed.values };
+  const config = { dir: 'data', unixsocket: 'nodis.sock', nativesocket: 'nodis-native.sock', ...parsed.values };
   // As redis-server: --port 0 turns TCP off.
   const server = await startServer({ config, portZero: 'off', ...(parsed.configFile ? { configFile: parsed.configFile } : {}) }).catch((e: unknown) => {
     process.stderr.write(`nodis-server: ${e instanceof Error ? e.message : String(e)}\n`);

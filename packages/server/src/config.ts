@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 
 /** Directives nodis accepts, with how many arguments each takes (-1: one or more). */
 const DIRECTIVES: Record<string, number> = {
-  port: 1, bind: -1, unixsocket: 1, unixsocketperm: 1, requirepass: 1, dir: 1, dbfilename: 1,
+  port: 1, bind: -1, unixsocket: 1, unixsocketperm: 1, nativesocket: 1, nativesocketperm: 1,
+  'client-output-buffer-limit': 4, 'native-hello-timeout': 1, requirepass: 1, dir: 1, dbfilename: 1,
   maxclients: 1, timeout: 1, databases: 1, hz: 1, maxmemory: 1, 'maxmemory-policy': 1,
   appendonly: 1, appendfsync: 1, save: -1, loglevel: 1, 'protected-mode': 1,
   'proto-max-bulk-len': 1, 'notify-keyspace-events': 1, daemonize: 1, logfile: 1,
@@ -76,6 +77,11 @@ function applyDirective(values: Record<string, string>, name: string, args: stri
     throw new ConfigError('Bad directive or wrong number of arguments');
   }
   if (ACCEPTED_NOOPS.has(key)) return;
+  if (key === 'client-output-buffer-limit') {
+    // Repeated lines (one per class) accumulate, as in redis.conf.
+    values[key] = [values[key] ?? '', args.join(' ')].filter(Boolean).join(' ');
+    return;
+  }
   if (key === 'save') {
     // `save ""` clears; repeated `save 900 1` lines accumulate, as in redis.conf.
     const joined = args.join(' ').trim();

@@ -1,5 +1,7 @@
-import type { Client, ClientKind, Engine } from '@nodis/engine';
-import { RequestParser, RespWriter } from '@nodis/protocol';
+import { parseOutputBufferLimits, type Client, type ClientKind, type Engine } from '@nodis/engine';
+import {
+  NATIVE_PROTOCOL, NATIVE_VERSION, NativeRequestParser, NativeWriter, RequestParser, RespWriter, type Reply,
+} from '@nodis/protocol';
 
 /**
  * One client's command stream on the owner, whatever carries its bytes (a socket, a ring):
@@ -19,6 +21,15 @@ const UNAUTHENTICATED_QUERY_LIMIT = 1 << 20;
 const QUERY_BUFFER_LIMIT = 1 << 30;
 /** Commands a client may queue (behind a blocking command or unread replies) before we close it. */
 const MAX_PENDING = 100_000;
+/** What the native hello reports as the server's version. */
+export const SERVER_VERSION = '0.1.0';
+
+/** A request parser: RESP's or the native protocol's (the same contract). */
+interface Parser {
+  authenticated: boolean;
+  readonly buffered: number;
+  feed(chunk: Buffer, onCommand: (argv: string[]) => boolean | void): string | undefined;
+}
 
 /** Where a connection's replies go, and how its input is paused. */
 export interface ConnectionSink {
@@ -36,15 +47,31 @@ export interface ConnectionOptions {
   addr: string;
   laddr: string;
   fd?: number;
+  /** The wire protocol: RESP (default) or nodis's native frames (native/format.ts in @nodis/protocol). */
+  protocol?: 'resp' | 'native';
   /** The parser must copy what it keeps: the sink reuses a chunk's memory after feed(). */
   copyInput: boolean;
   log: (level: string, msg: string) => void;
 }
 
+/** The engine's parsed client-output-buffer-limit for normal clients, re-read when it changes. */
+const parsedLimits = new WeakMap<Engine, { raw: string; normal: ReturnType<typeof parseOutputBufferLimits>['normal'] }>();
+function outputLimits(engine: Engine): ReturnType<typeof parseOutputBufferLimits>['normal'] {
+  const raw = engine.config.get('client-output-buffer-limit');
+  let cached = parsedLimits.get(engine);
+  if (cached === undefined || cached.raw !== raw) {
+    cached = { raw, normal: parseOutputBufferLimits(raw).normal };
+    parsedLimits.set(engine, cached);
+  }
+  return cached.normal;
+}
+
 export class CommandConnection {
   readonly client: Client;
-  private readonly writer = new RespWriter(2);
-  private readonly parser: RequestParser;
+  private readonly writer: RespWriter | NativeWriter;
+  private readonly parser: Parser;
+  /** Native connections: the hello has been accepted (until then only a hello is read). */
+  greeted = false;
   /**
    * Commands parsed but not yet run, in arrival order: those behind a blocking command (BLPOP:
    * Redis runs nothing else for a blocked client) and those behind replies the client has not
@@ -54,12 +81,18 @@ export class CommandConnection {
   private readonly pending: string[][] = [];
   private inputPaused = false;
   private drainScheduled = false;
+  /** When the output buffer first passed its soft limit (engine ms), 0 while under it. */
+  private softLimitSince = 0;
 
   constructor(private readonly engine: Engine, private readonly sink: ConnectionSink, private readonly options: ConnectionOptions) {
-    this.parser = new RequestParser({
-      maxBulkLength: engine.config.getNumber('proto-max-bulk-len'),
-      copyInput: options.copyInput,
-    });
+    const maxBulkLength = engine.config.getNumber('proto-max-bulk-len');
+    if (options.protocol === 'native') {
+      this.writer = new NativeWriter(2);
+      this.parser = new NativeRequestParser({ maxArgLength: maxBulkLength, maxFrame: QUERY_BUFFER_LIMIT, onHello: this.onHello });
+    } else {
+      this.writer = new RespWriter(2);
+      this.parser = new RequestParser({ maxBulkLength, copyInput: options.copyInput });
+    }
     this.client = engine.createClient({
       reply: this.writer, kind: options.kind, addr: options.addr, laddr: options.laddr,
       ...(options.fd !== undefined ? { fd: options.fd } : {}),
@@ -88,7 +121,9 @@ export class CommandConnection {
     this.engine.stats.netInputBytes += chunk.length;
     const error = this.parser.feed(chunk, this.onCommand);
     if (error !== undefined) {
-      this.writer.error(`ERR ${error}`);
+      // A RESP client on the native socket gets the message in RESP, so redis-cli shows it.
+      if (this.parser instanceof NativeRequestParser && this.parser.respClient) this.sink.write(Buffer.from(`-ERR ${error}\r\n`, 'latin1'));
+      else this.writer.error(`ERR ${error}`);
       this.flush();
       this.options.log('verbose', `Protocol error (${error}) from client: id=${client.id} addr=${client.addr}`);
       this.close(true);
@@ -123,6 +158,37 @@ export class CommandConnection {
     this.sink.write(bytes);
   }
 
+  /**
+   * client-output-buffer-limit, as Redis's checkClientOutputBufferLimits: over the hard limit,
+   * or over the soft limit for longer than its seconds, the client is closed (its replies are
+   * dropped). Backpressure alone already bounds a client that sends without reading to about
+   * OUTPUT_SOFT_LIMIT plus one reply; this is the operator's bound on top, and what frees such a
+   * client instead of keeping it forever. Called after each flush and from the cron.
+   */
+  checkOutputLimits(now: number): void {
+    const client = this.client;
+    if (client.closed) return;
+    const used = this.sink.backlog + this.writer.length;
+    if (used === 0 && this.softLimitSince === 0) return;
+    const limits = outputLimits(this.engine);
+    const hard = limits.hard !== 0 && used >= limits.hard;
+    let soft = limits.soft !== 0 && used >= limits.soft;
+    if (soft) {
+      if (this.softLimitSince === 0) {
+        this.softLimitSince = now;
+        soft = false;
+      } else if (now - this.softLimitSince <= limits.softSeconds * 1000) {
+        soft = false;
+      }
+    } else {
+      this.softLimitSince = 0;
+    }
+    if (hard || soft) {
+      this.options.log('warning', `Client id=${client.id} addr=${client.addr} closed for overcoming of output buffer limits.`);
+      this.close(false);
+    }
+  }
+
   /** Replies not yet taken by the peer; past the soft limit we stop running this client's commands. */
   private overLimit(): boolean {
     return this.sink.backlog + this.writer.length > OUTPUT_SOFT_LIMIT;
@@ -150,6 +216,8 @@ export class CommandConnection {
     }
     const client = this.client;
     if (client.closeAfterReply && !client.closed) return this.close(true);
+    if (this.sink.backlog !== 0) this.checkOutputLimits(this.engine.time);
+    if (client.closed) return;
     const hold = this.overLimit();
     if (hold && !this.inputPaused) {
       this.inputPaused = true;
@@ -159,6 +227,26 @@ export class CommandConnection {
       this.sink.resumeInput();
     }
   }
+
+  /** The native hello: the same protocol and version, or a refusal that says which. */
+  private readonly onHello = (fields: Record<string, Reply> | undefined): boolean => {
+    const client = this.client;
+    const writer = this.writer as NativeWriter;
+    if (fields === undefined || fields.protocol !== NATIVE_PROTOCOL) {
+      writer.error(`ERR Protocol error: expected the ${NATIVE_PROTOCOL} hello ({ protocol: '${NATIVE_PROTOCOL}', version: ${NATIVE_VERSION} }) as the first frame`);
+      client.closeAfterReply = true;
+      return false;
+    }
+    if (fields.version !== NATIVE_VERSION) {
+      writer.error(`NOPROTO this server (nodis ${SERVER_VERSION}) speaks ${NATIVE_PROTOCOL} protocol version ${NATIVE_VERSION}; the client asked for version ${String(fields.version)}: upgrade the older of the two`);
+      client.closeAfterReply = true;
+      return false;
+    }
+    if (typeof fields.client === 'string') client.libName = fields.client;
+    this.greeted = true;
+    writer.hello({ protocol: NATIVE_PROTOCOL, version: NATIVE_VERSION, server: SERVER_VERSION, id: client.id });
+    return true;
+  };
 
   private readonly onCommand = (argv: string[]): boolean => {
     const client = this.client;

@@ -32,8 +32,10 @@ export interface NodisServer {
   /** TCP port (0 when TCP is off). */
   readonly port: number;
   readonly host: string;
-  /** Absolute Unix socket path, or '' when off. */
+  /** Absolute Unix socket path (RESP), or '' when off. */
   readonly unixsocket: string;
+  /** Absolute Unix socket path of the native protocol (`connect('unix://' + path)`), or '' when off. */
+  readonly nativesocket: string;
   /** Resolves when the owner has stopped (SHUTDOWN, close(), or a crash). */
   readonly closed: Promise<void>;
   /**
@@ -112,6 +114,7 @@ export function startServer(options: ServerOptions = {}): Promise<NodisServer> {
           port: m.port,
           host: (config.bind ?? '127.0.0.1').split(/\s+/)[0]!,
           unixsocket: m.unixsocket,
+          nativesocket: m.nativesocket,
           closed,
           async close() {
             worker.postMessage({ type: 'shutdown' });

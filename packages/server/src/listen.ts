@@ -1,12 +1,14 @@
 import net from 'node:net';
 import { chmodSync, unlinkSync, existsSync } from 'node:fs';
 import type { Client, Engine } from '@nodis/engine';
+import { NativeWriter } from '@nodis/protocol';
 import { CommandConnection, type ConnectionSink } from './connection.js';
 
 /**
- * RESP listeners on the owner thread: loopback TCP and a Unix socket, one engine behind both.
- * Each accepted socket becomes a CommandConnection (connection.ts: parse, run, one write per
- * read event, backpressure); this file only accepts, reads and closes sockets.
+ * Socket listeners on the owner thread: RESP on loopback TCP and a Unix socket, the native
+ * protocol on a Unix socket of its own; one engine behind all. Each accepted socket becomes a
+ * CommandConnection (connection.ts: parse, run, one write per read event, backpressure); this
+ * file only accepts, reads and closes sockets.
  */
 
 /** Node's own read size. */
@@ -17,9 +19,13 @@ const FAST_READ = process.env.NODIS_FAST_READ !== '0';
 export interface Connection {
   socket: net.Socket;
   client: Client;
+  command: CommandConnection;
+  protocol: 'resp' | 'native';
+  /** When it connected (engine time, ms). */
+  since: number;
 }
 
-export class RespListener {
+export class SocketListener {
   readonly servers: net.Server[] = [];
   readonly connections = new Set<Connection>();
   private readonly unixPaths: string[] = [];
@@ -27,7 +33,7 @@ export class RespListener {
   constructor(private readonly engine: Engine, private readonly log: (level: string, msg: string) => void) {}
 
   async listenTcp(host: string, port: number): Promise<number> {
-    const server = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket, 'tcp', ''));
+    const server = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket, 'tcp', '', 'resp'));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host, port, exclusive: true }, () => { server.off('error', reject); resolve(); });
@@ -36,7 +42,8 @@ export class RespListener {
     return (server.address() as net.AddressInfo).port;
   }
 
-  async listenUnix(path: string, perm: number): Promise<void> {
+  /** A Unix socket: RESP (unixsocket) or the native protocol (nativesocket). */
+  async listenUnix(path: string, perm: number, protocol: 'resp' | 'native' = 'resp'): Promise<void> {
     if (existsSync(path)) {
       // A stale socket from a crashed run: remove it only if nobody answers on it.
       const alive = await new Promise<boolean>((resolve) => {
@@ -46,7 +53,7 @@ export class RespListener {
       if (alive) throw new Error(`Unix socket ${path} is in use by another server`);
       unlinkSync(path);
     }
-    const server = net.createServer({ pauseOnConnect: true }, (socket) => this.accept(socket, 'unix', path));
+    const server = net.createServer({ pauseOnConnect: true }, (socket) => this.accept(socket, 'unix', path, protocol));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(path, () => { server.off('error', reject); resolve(); });
@@ -100,12 +107,19 @@ export class RespListener {
     return socket;
   }
 
-  private accept(accepted: net.Socket, kind: 'tcp' | 'unix', unixPath: string): void {
+  private accept(accepted: net.Socket, kind: 'tcp' | 'unix', unixPath: string, protocol: 'resp' | 'native'): void {
     const engine = this.engine;
     const maxClients = engine.config.getNumber('maxclients');
     if (engine.clients.size >= maxClients) {
       engine.stats.rejectedConnections++;
-      accepted.end('-ERR max number of clients reached\r\n');
+      const refusal = 'ERR max number of clients reached';
+      if (protocol === 'native') {
+        const writer = new NativeWriter();
+        writer.error(refusal);
+        accepted.end(writer.take());
+      } else {
+        accepted.end(`-${refusal}\r\n`);
+      }
       // Accepted paused: read (and drop) until the peer's FIN so the socket can close.
       accepted.resume();
       return;
@@ -124,8 +138,8 @@ export class RespListener {
       resumeInput: () => { socket.resume(); },
       end: (graceful) => { if (graceful) socket.end(); else socket.destroy(); },
     };
-    const command = new CommandConnection(engine, sink, { kind, addr, laddr, fd, copyInput: adopted !== undefined, log: this.log });
-    const connection: Connection = { socket, client: command.client };
+    const command = new CommandConnection(engine, sink, { kind, addr, laddr, fd, protocol, copyInput: adopted !== undefined, log: this.log });
+    const connection: Connection = { socket, client: command.client, command, protocol, since: engine.time };
     this.connections.add(connection);
     socket.on('drain', () => command.drained());
     onChunk = (chunk: Buffer): void => command.feed(chunk);
@@ -140,8 +154,21 @@ export class RespListener {
     });
   }
 
-  /** Closes idle clients (`timeout` seconds, 0 = never). Called from the owner's cron. */
+  /**
+   * Closes idle clients (`timeout` seconds, 0 = never), native clients that sent no hello
+   * within `native-hello-timeout` ms, and clients over their output buffer limits. Called from the
+   * owner's cron.
+   */
   closeIdle(now: number, timeoutSeconds: number): void {
+    const helloTimeout = this.engine.config.getNumber('native-hello-timeout');
+    for (const c of this.connections) {
+      if (c.protocol === 'native' && !c.command.greeted && now - c.since > helloTimeout) {
+        this.log('verbose', `Closing native client that sent no hello: id=${c.client.id} addr=${c.client.addr}`);
+        c.command.close(false);
+        continue;
+      }
+      c.command.checkOutputLimits(now);
+    }
     if (timeoutSeconds <= 0) return;
     for (const c of this.connections) {
       // Blocked clients have their own timeout (Redis exempts them too).

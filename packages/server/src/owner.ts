@@ -2,7 +2,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DeadlineTimer, Engine } from '@nodis/engine';
-import { RespListener } from './listen.js';
+import { SocketListener } from './listen.js';
 import { RingService } from './ring-service.js';
 import type { ThreadHandle } from '@nodis/protocol';
 import { createLogger, type Logger } from './log.js';
@@ -25,14 +25,14 @@ export interface OwnerOptions {
 }
 
 export type OwnerMessage =
-  | { type: 'ready'; port: number; unixsocket: string; handle: ThreadHandle }
+  | { type: 'ready'; port: number; unixsocket: string; nativesocket: string; handle: ThreadHandle }
   | { type: 'error'; message: string }
   | { type: 'closed' };
 
 export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) => void): Promise<() => Promise<void>> {
   const log: Logger = createLogger(options.config.loglevel ?? options.logLevel ?? 'notice');
   let closing: Promise<void> | undefined;
-  let listener: RespListener;
+  let listener: SocketListener;
   let rings: RingService | undefined;
   let cron: NodeJS.Timeout | undefined;
 
@@ -65,7 +65,7 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
       }),
     },
   });
-  listener = new RespListener(engine, log);
+  listener = new SocketListener(engine, log);
 
   const wakeTimer = new DeadlineTimer(Date.now, () => engine.expireBlocked());
 
@@ -85,6 +85,11 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
     unixsocket = path.resolve(dir, unixsocket);
     await listener.listenUnix(unixsocket, parseInt(engine.config.get('unixsocketperm'), 8) || 0);
   }
+  let nativesocket = engine.config.get('nativesocket');
+  if (nativesocket !== '') {
+    nativesocket = path.resolve(dir, nativesocket);
+    await listener.listenUnix(nativesocket, parseInt(engine.config.get('nativesocketperm'), 8) || 0, 'native');
+  }
 
   rings = new RingService(engine, log);
   await rings.start();
@@ -102,8 +107,8 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
     cron = setInterval(tick, 1000 / hz());
   });
 
-  log('notice', `Ready to accept connections${port ? ` tcp ${engine.config.get('bind')}:${port}` : ''}${unixsocket ? ` unix ${unixsocket}` : ''}`);
-  post({ type: 'ready', port, unixsocket, handle: rings.handle });
+  log('notice', `Ready to accept connections${port ? ` tcp ${engine.config.get('bind')}:${port}` : ''}${unixsocket ? ` unix ${unixsocket}` : ''}${nativesocket ? ` native ${nativesocket}` : ''}`);
+  post({ type: 'ready', port, unixsocket, nativesocket, handle: rings.handle });
   return shutdown;
 }
 

@@ -1,6 +1,6 @@
 import { CapturingWriter, DeadlineTimer, Engine, type Client, type EngineOptions } from '@nodis/engine';
 import type { Reply } from '@nodis/protocol';
-import type { Transport } from '../transport.js';
+import type { CallOptions, Transport } from '../transport.js';
 
 /**
  * The memory transport: an engine in the caller's thread, no worker, no I/O. For unit tests
@@ -34,6 +34,8 @@ interface Pending {
   argv: string[];
   resolve: (r: Reply) => void;
   reject: (e: Error) => void;
+  /** Aborted while blocked: a nil reply rejects with this reason, a value still resolves. */
+  aborted?: unknown;
 }
 
 export class MemoryTransport implements Transport {
@@ -64,16 +66,41 @@ export class MemoryTransport implements Transport {
     return reply;
   }
 
-  send(argv: string[]): Promise<Reply> {
+  send(argv: string[], options?: CallOptions): Promise<Reply> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new Error('nodis: the connection is closed'));
-      this.queue.push({ argv, resolve, reject });
+      const signal = options?.signal;
+      if (signal?.aborted) return reject(signal.reason);
+      const pending: Pending = { argv, resolve, reject };
+      if (signal !== undefined) {
+        const onAbort = (): void => this.abort(pending, signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.resolve = (r) => { signal.removeEventListener('abort', onAbort); resolve(r); };
+        pending.reject = (e) => { signal.removeEventListener('abort', onAbort); reject(e); };
+      }
+      this.queue.push(pending);
       if (this.queue.length === 1) this.drain();
     });
   }
 
-  async sendBatch(batch: string[][]): Promise<Reply[]> {
-    return Promise.all(batch.map((argv) => this.send(argv)));
+  async sendBatch(batch: string[][], options?: CallOptions): Promise<Reply[]> {
+    return Promise.all(batch.map((argv) => this.send(argv, options)));
+  }
+
+  /**
+   * A queued call that has not run is dropped; the blocked call at the head is released as
+   * CLIENT UNBLOCK would, and settles by its reply (nil: aborted; a value it took: resolved).
+   */
+  private abort(pending: Pending, reason: unknown): void {
+    const at = this.queue.indexOf(pending);
+    if (at < 0) return;
+    if (at > 0 || !this.client.blocked) {
+      this.queue.splice(at, 1);
+      pending.reject(reason as Error);
+      return;
+    }
+    pending.aborted = reason;
+    this.engine.blocking.unblockWithTimeout(this.client);
   }
 
   /** Runs queued commands in order until one blocks; resolves each as its reply appears. */
@@ -87,7 +114,9 @@ export class MemoryTransport implements Transport {
         if (this.writer.pending === 0) return; // blocked: the reply comes later
       }
       this.queue.shift();
-      head.resolve(this.writer.takeOne());
+      const reply = this.writer.takeOne();
+      if (head.aborted !== undefined && reply === null) head.reject(head.aborted as Error);
+      else head.resolve(reply);
       if (this.client.closeAfterReply) {
         void this.close();
         return;

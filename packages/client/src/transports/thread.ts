@@ -10,7 +10,7 @@ import {
   CONN_CLIENT_STATE, CONN_OWNER_STATE, CONN_PENDING, CONN_ACCEPTED, CONN_REFUSED, CONN_REFUSED_REASON, CLIENT_CLOSED,
   THREAD_PROTOCOL_VERSION, type Reply, type ThreadChannelMessage, type ThreadHandle,
 } from '@nodis/protocol';
-import type { Transport } from '../transport.js';
+import type { CallOptions, Transport } from '../transport.js';
 import { CallQueue, type QueuedCall } from '../call-queue.js';
 
 /**
@@ -285,9 +285,11 @@ export class ThreadTransport implements Transport {
 
   private get pendingCount(): number { return this.inflight.length; }
 
-  send(argv: string[]): Promise<Reply> {
+  /** A call sent on the rings runs to its end; an AbortSignal stops only one not sent (CallOptions). */
+  send(argv: string[], options?: CallOptions): Promise<Reply> {
     return new Promise((resolve, reject) => {
       if (this.closedError) return reject(this.closedError);
+      if (options?.signal?.aborted) return reject(options.signal.reason);
       this.encoder.command(argv);
       this.inflight.push({ resolve, reject, done: false, reply: null, left: 0, batch: undefined });
       this.markBusy();
@@ -301,10 +303,11 @@ export class ThreadTransport implements Transport {
   }
 
   /** A pipeline: encoded and published together, answered by one promise. */
-  sendBatch(batch: string[][]): Promise<Reply[]> {
+  sendBatch(batch: string[][], options?: CallOptions): Promise<Reply[]> {
     if (batch.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       if (this.closedError) return reject(this.closedError);
+      if (options?.signal?.aborted) return reject(options.signal.reason);
       for (const argv of batch) {
         this.encoder.command(argv);
         // As in send(): a long pipeline starts moving while the rest is encoded.

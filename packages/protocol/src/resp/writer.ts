@@ -1,24 +1,13 @@
 /**
  * The server side of RESP: encodes replies, in RESP2 or RESP3 as Redis 7.0 does.
  * Implements the engine's ReplyWriter structurally (this package must not import the engine).
- *
- * Replies are written into a slab (a Buffer larger than needed). take() hands out the bytes
- * written since the last take() as a view of the slab and moves on past them, never writing over
- * bytes already handed out, so a socket write of the taken Buffer needs no copy. When the slab
- * is full, pending bytes move to a new one; the old one lives as long as views of it do.
- * Slabs start at 1 KiB and double up to 16 KiB (Redis's per-client reply buffer), so a thousand
- * idle connections cost little; a reply larger than that gets a buffer of its own, dropped
- * after take().
+ * Replies are written into a slab (slab.ts): take() hands out views that are never overwritten.
  */
 import { formatDouble } from '../values.js';
+import { SlabWriter, type LatinWritable } from '../slab.js';
 
-const FIRST_SLAB = 1024;
-const MAX_SLAB = 16 * 1024;
-const EMPTY = Buffer.alloc(0);
 /** Strings shorter than this are copied byte by byte: cheaper than a call into C++. */
 const SHORT_STRING = 24;
-
-type LatinWritable = Buffer & { latin1Write(s: string, offset: number, length: number): number };
 
 // Type bytes.
 const SIMPLE = 43; // +
@@ -32,52 +21,13 @@ const PUSH = 62; // >
 const DOUBLE = 44; // ,
 const VERBATIM = 61; // =
 
-export class RespWriter {
+export class RespWriter extends SlabWriter {
   /** 2 or 3; HELLO sets it before writing its own reply. */
   protocol: 2 | 3;
 
-  private buf = EMPTY;
-  /** Start of the bytes not yet taken. */
-  private start = 0;
-  /** End of the bytes written. */
-  private pos = 0;
-  /** Size of the next slab. */
-  private slabSize = FIRST_SLAB;
-
   constructor(protocol: 2 | 3 = 2) {
+    super();
     this.protocol = protocol;
-  }
-
-  /** Pending encoded bytes count. */
-  get length(): number {
-    return this.pos - this.start;
-  }
-
-  /** The pending bytes as one Buffer that stays valid (never overwritten later), and reset. */
-  take(): Buffer {
-    const out = this.buf.subarray(this.start, this.pos);
-    if (this.buf.length > MAX_SLAB) {
-      this.buf = EMPTY;
-      this.start = 0;
-      this.pos = 0;
-    } else {
-      this.start = this.pos;
-    }
-    return out;
-  }
-
-  /** Makes room for n more bytes. */
-  private reserve(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const pending = this.pos - this.start;
-    // At least doubling keeps a reply written in many small pieces linear in its size.
-    const size = pending + n <= this.slabSize ? this.slabSize : Math.max(2 * pending, pending + n);
-    if (this.slabSize < MAX_SLAB) this.slabSize *= 2;
-    const next = Buffer.allocUnsafe(size);
-    if (pending > 0) this.buf.copy(next, 0, this.start, this.pos);
-    this.buf = next;
-    this.start = 0;
-    this.pos = pending;
   }
 
   /** Writes `<type><n>\r\n` for a safe integer n. */

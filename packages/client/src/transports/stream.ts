@@ -1,0 +1,387 @@
+import net from 'node:net';
+import { ReplyError, ReplyPush, type Reply } from '@nodis/protocol';
+import { commandSpecs } from '@nodis/engine/specs';
+import type { CallOptions, Transport } from '../transport.js';
+import { CallQueue, type QueuedCall } from '../call-queue.js';
+
+/**
+ * What the resp and socket transports share: a byte stream to a server (TCP or a Unix socket)
+ * carrying one protocol (the codec), with
+ *  - automatic pipelining: every command issued in one tick leaves in one socket write;
+ *  - a handshake on every connection: the codec's greeting (the native hello), AUTH, SELECT;
+ *    over RESP, CLIENT ID goes ahead of the connection's first blocking command (an abort
+ *    releases a blocked call with CLIENT UNBLOCK <id>);
+ *  - reconnection: after the connection is lost, calls in flight fail ("may or may not have
+ *    run": a command is never sent twice behind the caller's back) and the next call
+ *    reconnects, waiting longer after each failed attempt (100 ms doubling to 2 s);
+ *  - connect and command timeouts, and AbortSignal per call (CallOptions).
+ */
+
+export interface StreamConnectOptions {
+  /** How long connecting (and the handshake) may take, ms; default 5000. */
+  connectTimeout?: number;
+  /**
+   * How long a call waits for its reply before it rejects, ms; default none. Blocking commands
+   * (BLPOP …) are exempt: their own timeout argument says how long they wait. The reply, if it
+   * comes later, is read and dropped, so later replies still match their calls.
+   */
+  commandTimeout?: number;
+  /** Aborts the first connection attempt (connect() rejects with the signal's reason). */
+  signal?: AbortSignal;
+}
+
+/** Where to connect, from a URL. */
+export interface StreamTarget {
+  path?: string;
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  db: number;
+  /** host:port or the socket path, for messages. */
+  display: string;
+}
+
+export interface Encoder {
+  command(argv: readonly string[]): void;
+  take(): Buffer[];
+  readonly length: number;
+}
+
+/** One protocol over the stream. */
+export interface StreamCodec {
+  readonly kind: string;
+  encoder(): Encoder;
+  parser(): { feed(chunk: Buffer, onReply: (reply: Reply) => void): void };
+  /** Encodes what opens every connection, if anything; its one reply goes to `greeted`. */
+  greeting?(encoder: Encoder): void;
+  /** Checks the greeting's reply; returns the server's id for this connection, or throws. */
+  greeted?(reply: Reply, target: StreamTarget): number;
+}
+
+/** Commands that may wait on purpose (the specs' `blocking` flag), exempt from commandTimeout. */
+const BLOCKING = new Set(commandSpecs.filter((s) => s.flags.includes('blocking')).map((s) => s.name.toUpperCase()));
+
+interface Pending extends QueuedCall {
+  resolve: (r: Reply) => void;
+  reject: (e: Error) => void;
+  /** commandTimeout's timer; the call was rejected when `abandoned` (its reply is dropped). */
+  timer: NodeJS.Timeout | undefined;
+  abandoned: boolean;
+  /** The call's AbortSignal and its listener, removed when the call settles. */
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  /** An aborted blocking call: a nil reply rejects it with the signal's reason, a value resolves it. */
+  aborting: boolean;
+  blocking: boolean;
+  /** Resolved or rejected (its reply may still be due: then `abandoned`). */
+  done: boolean;
+}
+
+export class StreamTransport implements Transport {
+  /** RESP3 push messages (pub/sub), when a push handler is set. */
+  onPush: ((push: ReplyPush) => void) | undefined;
+  private socket: net.Socket | undefined;
+  private connecting: Promise<void> | undefined;
+  private readonly encoder: Encoder;
+  /** Calls awaiting replies, oldest first. */
+  private readonly inflight = new CallQueue<Pending>();
+  /** A flush is queued for this tick; while (re)connecting, encoded commands wait in the encoder. */
+  private flushScheduled = false;
+  private closed = false;
+  private backoff = 0;
+  private lastFailure = 0;
+  /** The server's id for the current connection (the native hello's, or CLIENT ID's), when known. */
+  private clientId: number | undefined;
+  /** CLIENT ID was sent on this connection (ahead of its first blocking command). */
+  private idAsked = false;
+
+  constructor(
+    private readonly codec: StreamCodec,
+    private readonly target: StreamTarget,
+    private readonly options: StreamConnectOptions,
+  ) {
+    this.encoder = codec.encoder();
+  }
+
+  get kind(): string { return this.codec.kind; }
+
+  /** Connects once, so connect() reports an unreachable server at once. */
+  async open(): Promise<this> {
+    await this.ensureConnected(this.options.signal);
+    return this;
+  }
+
+  send(argv: string[], options?: CallOptions): Promise<Reply> {
+    return this.enqueue([argv], 0, options);
+  }
+
+  sendBatch(batch: string[][], options?: CallOptions): Promise<Reply[]> {
+    if (batch.length === 0) return Promise.resolve([]);
+    return this.enqueue(batch, batch.length, options) as Promise<Reply[]>;
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    this.failAll(new Error('nodis: the connection is closed'));
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket === undefined || socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      socket.once('close', () => resolve());
+      socket.end();
+    });
+  }
+
+  private enqueue(commands: string[][], batchSize: number, options: CallOptions | undefined): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error('nodis: the connection is closed'));
+      const signal = options?.signal;
+      if (signal?.aborted) return reject(signal.reason);
+      let blocking = false;
+      for (const argv of commands) if (BLOCKING.has(argv[0]!.toUpperCase())) blocking = true;
+      // Aborting a blocked call needs this connection's id: ask once, ahead of the first one.
+      if (blocking && this.clientId === undefined && !this.idAsked) this.askClientId();
+      for (const argv of commands) this.encoder.command(argv);
+      const pending: Pending = {
+        resolve, reject, left: batchSize, batch: batchSize === 0 ? undefined : [], timer: undefined, abandoned: false,
+        signal, onAbort: undefined, aborting: false, blocking, done: false,
+      };
+      const timeout = this.options.commandTimeout;
+      if (timeout !== undefined && timeout > 0 && !blocking) {
+        pending.timer = setTimeout(() => {
+          this.abandon(pending, new Error(`nodis: no reply from ${this.target.display} within ${timeout} ms (the command may or may not have run)`));
+        }, timeout);
+      }
+      if (signal !== undefined) {
+        pending.onAbort = () => this.abort(pending);
+        signal.addEventListener('abort', pending.onAbort, { once: true });
+      }
+      this.inflight.push(pending);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(this.flush);
+      }
+    });
+  }
+
+  private askClientId(): void {
+    this.idAsked = true;
+    this.encoder.command(['CLIENT', 'ID']);
+    const internal = (r: Reply): void => { if (typeof r === 'number') this.clientId = r; };
+    this.inflight.push({
+      resolve: internal, reject: () => {}, left: 0, batch: undefined, timer: undefined, abandoned: false,
+      signal: undefined, onAbort: undefined, aborting: false, blocking: false, done: false,
+    });
+  }
+
+  /** Rejects a call now; its reply, when it comes, is read and dropped. */
+  private abandon(p: Pending, error: Error): void {
+    if (p.done) return;
+    p.abandoned = true;
+    this.settled(p);
+    p.reject(error);
+  }
+
+  /** Removes a call's timer and abort listener. */
+  private settled(p: Pending): void {
+    p.done = true;
+    if (p.timer !== undefined) clearTimeout(p.timer);
+    if (p.onAbort !== undefined) p.signal!.removeEventListener('abort', p.onAbort);
+  }
+
+  /**
+   * An AbortSignal fired. A call that does not block is rejected at once (it was sent, so it
+   * may have run). A blocking call may be parked on the server, holding up every later reply:
+   * it is released with CLIENT UNBLOCK from a second connection, and settles by what it then
+   * answers: nil rejects it with the signal's reason; a value that was popped before the
+   * unblock resolves it, so nothing taken from a list is lost to an abort. Without a known
+   * client id, the connection is closed instead (calls in flight fail) and the next call
+   * reconnects.
+   */
+  private abort(p: Pending): void {
+    if (p.done || p.aborting) return;
+    if (!p.blocking) {
+      this.abandon(p, p.signal!.reason as Error);
+      return;
+    }
+    p.aborting = true;
+    const id = this.clientId;
+    const socket = this.socket;
+    if (id === undefined || socket === undefined) {
+      socket?.destroy();
+      return;
+    }
+    void this.unblock(p, id, socket);
+  }
+
+  /** Sends CLIENT UNBLOCK <id> TIMEOUT from a side connection until the call settles. */
+  private async unblock(p: Pending, id: number, socket: net.Socket): Promise<void> {
+    const side = new StreamTransport(this.codec, this.target, { connectTimeout: this.options.connectTimeout ?? 5000 });
+    try {
+      await side.open();
+      // The call may still be queued behind others on the server: retry until it blocks and
+      // is released, or settles by itself.
+      while (!p.done && this.socket === socket && !socket.destroyed) {
+        const released = await side.send(['CLIENT', 'UNBLOCK', String(id), 'TIMEOUT']);
+        if (released === 1) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    } catch {
+      if (!p.done && this.socket === socket) socket.destroy();
+    } finally {
+      void side.close();
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.encoder.length === 0 || this.closed) return;
+    const socket = this.socket;
+    if (socket !== undefined && !socket.destroyed && this.connecting === undefined) {
+      for (const piece of this.encoder.take()) socket.write(piece);
+      return;
+    }
+    // Not connected: reconnect first; what was encoded meanwhile goes out after the handshake.
+    this.ensureConnected(undefined).then(
+      () => this.flush(),
+      (e: unknown) => this.failAll(e instanceof Error ? e : new Error(String(e))),
+    );
+  };
+
+  /** Connects (once at a time), then runs the handshake. */
+  private ensureConnected(signal: AbortSignal | undefined): Promise<void> {
+    if (this.socket !== undefined && !this.socket.destroyed && this.connecting === undefined) return Promise.resolve();
+    this.connecting ??= this.connect(signal).finally(() => { this.connecting = undefined; });
+    return this.connecting;
+  }
+
+  private failedAttempt(): void {
+    this.lastFailure = Date.now();
+    this.backoff = Math.min(2000, this.backoff === 0 ? 100 : this.backoff * 2);
+  }
+
+  private async connect(signal: AbortSignal | undefined): Promise<void> {
+    const wait = this.backoff === 0 ? 0 : Math.max(0, this.lastFailure + this.backoff - Date.now());
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const { target, codec } = this;
+    const timeout = this.options.connectTimeout ?? 5000;
+    const socket = target.path !== undefined ? net.connect(target.path) : net.connect({ host: target.host, port: target.port });
+    socket.setNoDelay(true);
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    // Any failure until the handshake ends destroys the socket and rejects `ready`.
+    const ready = new Promise<void>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`nodis: could not connect to ${target.display} within ${timeout} ms`)), timeout);
+      socket.once('error', (e) => reject(new Error(`nodis: could not connect to ${target.display}: ${e.message}`)));
+      socket.once('close', () => reject(new Error(`nodis: ${target.display} closed the connection during the handshake`)));
+      if (signal !== undefined) {
+        onAbort = () => reject(signal.reason);
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+    ready.catch(() => {});
+    try {
+      await Promise.race([ready, new Promise<void>((resolve) => socket.once('connect', resolve))]);
+      if (this.closed) throw new Error('nodis: the connection is closed');
+      const parser = codec.parser();
+      socket.on('data', (chunk: Buffer) => {
+        if (socket === this.socket) this.onData(socket, parser, chunk);
+      });
+      this.socket = socket;
+      await Promise.race([ready, this.handshake(socket)]);
+    } catch (e) {
+      if (this.socket === socket) this.socket = undefined;
+      socket.destroy();
+      this.failedAttempt();
+      // The handshake's own entry and every call queued meanwhile fail with the reason.
+      this.failAll(e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort);
+      socket.removeAllListeners('error');
+      socket.removeAllListeners('close');
+    }
+    socket.on('error', () => { /* 'close' follows */ });
+    socket.on('close', () => this.onClose(socket));
+    this.backoff = 0;
+  }
+
+  /**
+   * The codec's greeting, AUTH, SELECT and CLIENT ID, written ahead of any queued call; their
+   * replies are read like any other, ahead of the queued calls' replies.
+   */
+  private async handshake(socket: net.Socket): Promise<void> {
+    const { target, codec } = this;
+    const w = codec.encoder();
+    const greeting = codec.greeting !== undefined;
+    if (greeting) codec.greeting!(w);
+    const commands: string[][] = [];
+    if (target.password !== undefined) commands.push(target.username !== undefined ? ['AUTH', target.username, target.password] : ['AUTH', target.password]);
+    if (target.db !== 0) commands.push(['SELECT', String(target.db)]);
+    for (const argv of commands) w.command(argv);
+    const count = commands.length + (greeting ? 1 : 0);
+    if (count === 0) return;
+    const answered = new Promise<Reply[]>((resolve, reject) => {
+      this.inflight.pushFront({
+        resolve: resolve as (r: Reply) => void, reject, left: count, batch: [], timer: undefined, abandoned: false,
+        signal: undefined, onAbort: undefined, aborting: false, blocking: false, done: false,
+      });
+      for (const piece of w.take()) socket.write(piece);
+    });
+    answered.catch(() => {});
+    const replies = await answered;
+    let id: number | undefined;
+    if (greeting) id = codec.greeted!(replies.shift()!, target);
+    for (const r of replies) if (r instanceof ReplyError) throw new ReplyError(r.message);
+    if (greeting) this.clientId = id;
+  }
+
+  private onData(socket: net.Socket, parser: ReturnType<StreamCodec['parser']>, chunk: Buffer): void {
+    try {
+      parser.feed(chunk, this.onReply);
+    } catch (e) {
+      socket.destroy();
+      this.failAll(new Error(`nodis: unreadable reply from ${this.target.display} (${e instanceof Error ? e.message : String(e)}); the connection is closed`));
+    }
+  }
+
+  private readonly onReply = (reply: Reply): void => {
+    if (reply instanceof ReplyPush && this.onPush !== undefined) {
+      this.onPush(reply);
+      return;
+    }
+    const settled = this.inflight.settle(reply);
+    if (settled === undefined) return;
+    const p = settled.call;
+    if (p.done) return;
+    this.settled(p);
+    if (p.aborting && settled.reply === null) p.reject(p.signal!.reason as Error);
+    else p.resolve(settled.reply);
+  };
+
+  private onClose(socket: net.Socket): void {
+    if (socket !== this.socket) return;
+    this.socket = undefined;
+    this.clientId = undefined;
+    this.idAsked = false;
+    if (this.closed) return;
+    // Never re-sent: the server may or may not have run them.
+    this.failAll(new Error(`nodis: the connection to ${this.target.display} was lost; the call may or may not have run`));
+  }
+
+  private failAll(error: Error): void {
+    const waiting = this.inflight.drain();
+    this.idAsked = false;
+    this.encoder.take();
+    for (const p of waiting) {
+      if (p.done) continue;
+      this.settled(p);
+      // An aborted call that never got its reply ends as aborted.
+      p.reject(p.aborting ? p.signal!.reason as Error : error);
+    }
+  }
+}

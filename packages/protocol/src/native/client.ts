@@ -1,0 +1,162 @@
+/**
+ * The client's side of the native protocol (format.ts): commands → frames, frames → replies.
+ */
+import { decodeValue, FrameError } from './decode.js';
+import { FrameSplitter, NATIVE_PROTOCOL, NATIVE_VERSION } from './format.js';
+import type { Reply } from '../values.js';
+import type { LatinWritable } from '../slab.js';
+
+/** Arguments this long or longer become pieces of their own: a 100 MB value is never copied. */
+const LARGE_ARGUMENT = 64 * 1024;
+const SHORT_STRING = 24;
+const INITIAL = 4096;
+
+/** The bytes of a bin header for n bytes. */
+function binHeaderSize(n: number): number {
+  return n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+}
+
+/**
+ * Encodes commands as frames into one growing buffer, so every command issued in one tick
+ * leaves in one write. Arguments are latin1 strings (one char per byte) and go out as bin.
+ */
+export class NativeRequestWriter {
+  private buf: LatinWritable = Buffer.allocUnsafe(INITIAL) as LatinWritable;
+  private pos = 0;
+  private readonly pieces: Buffer[] = [];
+  private piecesLength = 0;
+
+  /** Bytes encoded and not yet taken. */
+  get length(): number { return this.piecesLength + this.pos; }
+
+  /** The client's hello frame. */
+  hello(client: string): void {
+    const body = Buffer.concat([
+      Buffer.from([0x83]),
+      str('protocol'), str(NATIVE_PROTOCOL),
+      str('version'), Buffer.from([NATIVE_VERSION]),
+      str('client'), str(client),
+    ]);
+    this.reserve(4 + body.length);
+    this.buf.writeUInt32BE(body.length, this.pos);
+    body.copy(this.buf, this.pos + 4);
+    this.pos += 4 + body.length;
+  }
+
+  /** Appends one command frame. */
+  command(argv: readonly string[]): void {
+    const count = argv.length;
+    let body = count < 16 ? 1 : count < 0x10000 ? 3 : 5;
+    let inline = 0;
+    for (let i = 0; i < count; i++) {
+      const n = argv[i]!.length;
+      body += binHeaderSize(n) + n;
+      inline += n < LARGE_ARGUMENT ? n + 5 : 5;
+    }
+    this.reserve(4 + 5 + inline);
+    const buf = this.buf;
+    buf.writeUInt32BE(body, this.pos);
+    this.pos += 4;
+    if (count < 16) {
+      buf[this.pos++] = 0x90 | count;
+    } else if (count < 0x10000) {
+      buf[this.pos] = 0xdc;
+      buf.writeUInt16BE(count, this.pos + 1);
+      this.pos += 3;
+    } else {
+      buf[this.pos] = 0xdd;
+      buf.writeUInt32BE(count, this.pos + 1);
+      this.pos += 5;
+    }
+    for (let i = 0; i < count; i++) {
+      const s = argv[i]!;
+      const n = s.length;
+      if (n < 0x100) {
+        buf[this.pos] = 0xc4;
+        buf[this.pos + 1] = n;
+        this.pos += 2;
+      } else if (n < 0x10000) {
+        buf[this.pos] = 0xc5;
+        buf.writeUInt16BE(n, this.pos + 1);
+        this.pos += 3;
+      } else {
+        buf[this.pos] = 0xc6;
+        buf.writeUInt32BE(n, this.pos + 1);
+        this.pos += 5;
+      }
+      if (n >= LARGE_ARGUMENT) {
+        this.cut();
+        const piece = Buffer.from(s, 'latin1');
+        this.pieces.push(piece);
+        this.piecesLength += piece.length;
+      } else if (n < SHORT_STRING) {
+        let p = this.pos;
+        for (let j = 0; j < n; j++) buf[p++] = s.charCodeAt(j);
+        this.pos = p;
+      } else {
+        this.pos += buf.latin1Write(s, this.pos, n);
+      }
+    }
+  }
+
+  /** Takes every byte encoded so far, as one or more Buffers (owned by the caller). */
+  take(): Buffer[] {
+    this.cut();
+    const out = this.pieces.splice(0);
+    this.piecesLength = 0;
+    return out;
+  }
+
+  /** Ends the current piece at pos (the next bytes go to a fresh buffer). */
+  private cut(): void {
+    if (this.pos === 0) return;
+    const piece = this.buf.subarray(0, this.pos);
+    this.pieces.push(piece);
+    this.piecesLength += piece.length;
+    this.buf = Buffer.allocUnsafe(Math.max(INITIAL, this.buf.length - this.pos)) as LatinWritable;
+    this.pos = 0;
+  }
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    if (this.pos === 0) {
+      this.buf = Buffer.allocUnsafe(Math.max(n, INITIAL)) as LatinWritable;
+      return;
+    }
+    const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + n)) as LatinWritable;
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+}
+
+function str(s: string): Buffer {
+  const bytes = Buffer.from(s, 'utf8');
+  if (bytes.length >= 32) return Buffer.concat([Buffer.from([0xd9, bytes.length]), bytes]);
+  return Buffer.concat([Buffer.from([0xa0 | bytes.length]), bytes]);
+}
+
+/**
+ * Frames → reply values: bin as Buffer views into the bytes received (no copy; the caller
+ * copies what it keeps long), str as SimpleString, ext 1 as ReplyError, and so on (format.ts).
+ * Throws on a malformed frame: the connection cannot be trusted afterwards.
+ */
+export class NativeReplyParser {
+  private readonly splitter = new FrameSplitter();
+  private failure: Error | undefined;
+
+  feed(chunk: Buffer, onReply: (reply: Reply) => void): void {
+    if (this.failure !== undefined) throw this.failure;
+    let error: string | false | undefined;
+    try {
+      error = this.splitter.feed(chunk, noLimit, (buf, start, end) => {
+        onReply(decodeValue(buf, start, end));
+      });
+    } catch (e) {
+      this.failure = e instanceof Error ? e : new Error(String(e));
+      throw e;
+    }
+    if (typeof error === 'string') throw (this.failure = new FrameError(error));
+  }
+}
+
+const noLimit = (): undefined => undefined;

@@ -1,0 +1,62 @@
+/**
+ * The output buffer every reply writer shares (RESP, native). Bytes are written into a slab (a
+ * Buffer larger than needed). take() hands out the bytes written since the last take() as a
+ * view of the slab and moves on past them, never writing over bytes already handed out, so a
+ * socket write of the taken Buffer needs no copy. When the slab is full, pending bytes move to a
+ * new one; the old one lives as long as views of it do. Slabs start at 1 KiB and double up to
+ * 16 KiB (Redis's per-client reply buffer), so a thousand idle connections cost little; a reply
+ * larger than that gets a buffer of its own, dropped after take().
+ */
+
+const FIRST_SLAB = 1024;
+const MAX_SLAB = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+export type LatinWritable = Buffer & { latin1Write(s: string, offset: number, length: number): number };
+
+export abstract class SlabWriter {
+  protected buf: LatinWritable = EMPTY as LatinWritable;
+  /** Start of the bytes not yet taken. */
+  protected start = 0;
+  /** End of the bytes written. */
+  protected pos = 0;
+  /** Size of the next slab. */
+  private slabSize = FIRST_SLAB;
+
+  /** Pending encoded bytes count. */
+  get length(): number {
+    return this.pos - this.start;
+  }
+
+  /** The pending bytes as one Buffer that stays valid (never overwritten later), and reset. */
+  take(): Buffer {
+    const out = this.buf.subarray(this.start, this.pos);
+    if (this.buf.length > MAX_SLAB) {
+      this.buf = EMPTY as LatinWritable;
+      this.start = 0;
+      this.pos = 0;
+    } else {
+      this.start = this.pos;
+    }
+    return out;
+  }
+
+  /** Makes room for n more bytes. */
+  protected reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const pending = this.pos - this.start;
+    // At least doubling keeps a reply written in many small pieces linear in its size.
+    const size = pending + n <= this.slabSize ? this.slabSize : Math.max(2 * pending, pending + n);
+    if (this.slabSize < MAX_SLAB) this.slabSize *= 2;
+    const next = Buffer.allocUnsafe(size) as LatinWritable;
+    if (pending > 0) this.buf.copy(next, 0, this.start, this.pos);
+    const shift = this.start;
+    this.buf = next;
+    this.start = 0;
+    this.pos = pending;
+    if (shift !== 0) this.moved(shift);
+  }
+
+  /** Pending bytes moved `shift` bytes towards the start (positions a subclass keeps must follow). */
+  protected moved(_shift: number): void {}
+}

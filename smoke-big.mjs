@@ -1,0 +1,16 @@
+import { startServer } from '@nodis/server';
+import { connect } from '@nodis/client';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+const dir = mkdtempSync(path.join(tmpdir(), 'nsmoke-'));
+const server = await startServer({ config: { port: '0', unixsocket: 'r.sock', nativesocket: 'n.sock', dir }, logLevel: 'warning' });
+const db = await connect(process.argv[2] === 'resp' ? 'redis+unix://' + server.unixsocket : 'unix://' + server.nativesocket);
+const big = 'x'.repeat(100 * 1024);
+await db.set('big', big); let t = performance.now();
+for (let i = 0; i < 3000; i++) await db.get('big');
+console.log('get 100k', Math.round(3000 / (performance.now() - t) * 1000), '/s');
+t = performance.now();
+for (let i = 0; i < 3000; i++) await db.set('big', big);
+console.log('set 100k', Math.round(3000 / (performance.now() - t) * 1000), '/s');
+await db.close(); await server.close();

@@ -1,0 +1,28 @@
+import { startServer } from '@nodis/server';
+import { connect } from '@nodis/client';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+const dir = mkdtempSync(path.join(tmpdir(), 'nsmoke-'));
+const server = await startServer({ config: { port: '0', unixsocket: 'r.sock', nativesocket: 'n.sock', dir }, logLevel: 'warning' });
+console.log(server.nativesocket);
+const db = await connect(process.argv[2] === 'resp' ? 'redis+unix://' + server.unixsocket : 'unix://' + server.nativesocket);
+console.log(await db.set('a', 'héllo'), await db.get('a'), await db.incr('n'), await db.hset('h', 'f', 'v'), await db.hgetall('h'));
+console.log(await db.hello('3').then(x => Object.keys(x)), await db.call('CONFIG', 'GET', 'maxclients'), await db.smembers('nosuch'));
+await db.sadd('s', 'x'); console.log(await db.smembers('s'), await db.zadd('z', 1.5, 'm'), await db.zscore('z', 'm'));
+console.log(await db.incr('a').catch(e => e.message));
+const N = 200000; let t = performance.now();
+for (let r = 0; r < N / 1000; r++) { const ps = []; for (let i = 0; i < 1000; i++) ps.push(db.incr('c')); await Promise.all(ps); }
+console.log('pipelined', Math.round(N / (performance.now() - t) * 1000), '/s');
+t = performance.now();
+for (let i = 0; i < 20000; i++) await db.incr('d');
+console.log('awaited', Math.round(20000 / (performance.now() - t) * 1000), '/s');
+const big = 'x'.repeat(100 * 1024);
+await db.set('big', big); t = performance.now();
+for (let i = 0; i < 500; i++) await db.get('big');
+console.log('get 100k', Math.round(500 / (performance.now() - t) * 1000), '/s');
+const ac = new AbortController();
+const p = db.with({ signal: ac.signal }).blpop('q', 0);
+setTimeout(() => ac.abort(), 20);
+console.log(await p.catch(e => e.name), await db.ping());
+await db.close(); await server.close();
