@@ -11,7 +11,7 @@ import { freePort, redisAvailable, startRedis } from './helpers/redis.js';
 /**
  * The resp transport's own behaviour: URLs, the AUTH/SELECT handshake, Unix sockets, and what
  * happens when the server goes away and comes back. The command API over it is covered with
- * every other transport in client-memory.test.ts.
+ * every other transport in client-api.test.ts.
  */
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nodis-resp-'));
@@ -168,6 +168,26 @@ describe('resp commandTimeout', () => {
       expect(await db.ping()).toBe('PONG');
     } finally {
       await db.close();
+      await server.close();
+    }
+  });
+});
+
+describe("resp pointed at nodis's native socket", () => {
+  it('fails with the native listener\'s protocol error naming unix://, not a hang', async () => {
+    const server = await startServer({ config: { port: '0', unixsocket: '', nativesocket: 'native.sock', dir }, logLevel: 'nothing' });
+    try {
+      const hint = 'Protocol error: this socket speaks the nodis native protocol (unix:// in @nodis/client)';
+      // With no handshake to run, connect() succeeds; the first command is refused.
+      const db = await connect(`redis+unix://${server.nativesocket}`, { connectTimeout: 2000 });
+      try {
+        await expect(db.ping()).rejects.toThrow(hint);
+      } finally {
+        await db.close();
+      }
+      // With SELECT in the handshake, connect() itself rejects.
+      await expect(connect(`redis+unix://${server.nativesocket}?db=2`, { connectTimeout: 2000 })).rejects.toThrow(hint);
+    } finally {
       await server.close();
     }
   });

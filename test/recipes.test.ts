@@ -16,8 +16,10 @@ import { getConfig } from '../examples/recipes/config.mjs';
 /**
  * The coordination recipes of examples/recipes/, each hammered by REAL child processes
  * (child_process.fork, plain Node against the built @nodis/client) that share one server over
- * the resp transport: some over TCP, some over the Unix socket. The same scenarios (the same
- * fixtures, another URL) run again against a real redis-server: the recipes are Redis-portable.
+ * all three ways in from another process: RESP over TCP (redis://), RESP over the Unix socket
+ * (redis+unix://) and the native protocol over the native socket (unix://). The same scenarios
+ * (the same fixtures, another URL) run again against a real redis-server: the recipes are
+ * Redis-portable.
  *
  * Every wait is bounded: children report over IPC within a deadline, and a child still running
  * when the file ends is killed.
@@ -183,8 +185,9 @@ async function queueCrashScenario(db: Nodis, urls: string[]): Promise<void> {
 
 async function configScenario(db: Nodis, urls: string[]): Promise<void> {
   const K = 40;
-  const writers = [0, 1].map((id) => spawn('config-worker.mjs', [urls[id]!, 'cfg', 'writer', id, K]));
-  const readers = [2, 3].map((i) => spawn('config-worker.mjs', [urls[i]!, 'cfg', 'reader', 2 * K]));
+  // Writers on urls 0 and 2, readers on 1 and 3: on nodis, each role over two transports.
+  const writers = [0, 1].map((id) => spawn('config-worker.mjs', [urls[2 * id]!, 'cfg', 'writer', id, K]));
+  const readers = [1, 3].map((i) => spawn('config-worker.mjs', [urls[i]!, 'cfg', 'reader', 2 * K]));
   await startTogether(db, 'cfg:go', [...writers, ...readers]);
   const written = await results(writers, 'versions');
   // Each HINCRBY _version answered a distinct number: together exactly 1..2K.
@@ -202,7 +205,7 @@ async function configScenario(db: Nodis, urls: string[]): Promise<void> {
 
 // ─── nodis ───────────────────────────────────────────────────────────────────────────────────
 
-describe('coordination recipes, forked processes, nodis', () => {
+describe('coordination recipes, forked processes, nodis (TCP, resp Unix socket, native socket)', () => {
   let dir: string;
   let server: NodisServer;
   let db: Nodis;
@@ -210,11 +213,13 @@ describe('coordination recipes, forked processes, nodis', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'nodis-recipes-'));
-    server = await startServer({ config: { port: '0', unixsocket: 'nodis.sock', dir }, logLevel: 'nothing' });
+    server = await startServer({ config: { port: '0', unixsocket: 'nodis.sock', nativesocket: 'native.sock', dir }, logLevel: 'nothing' });
     const tcp = `redis://127.0.0.1:${server.port}`;
     const unix = `redis+unix://${server.unixsocket}`;
-    // Half the processes over TCP, half over the Unix socket: one store either way.
-    urls = [tcp, unix, tcp, unix];
+    const native = `unix://${server.nativesocket}`;
+    // Every scenario mixes the three transports on the same keys (one store, whichever way in):
+    // scenarios of 4 run TCP, resp Unix, native, native; those of 3 one of each (urls[0..2]).
+    urls = [tcp, unix, native, native];
     db = await connect(tcp);
   });
 
@@ -234,7 +239,8 @@ describe('coordination recipes, forked processes, nodis', () => {
   });
 
   it("lock: a holder killed with SIGKILL keeps the lock only until its PX lease ends", async () => {
-    const holder = spawn('lock-worker.mjs', [urls[0]!, 'lock:dead', 'hold', 800]);
+    // The holder over the native socket, the waiter (this process) over TCP.
+    const holder = spawn('lock-worker.mjs', [urls[2]!, 'lock:dead', 'hold', 800]);
     const { held } = await holder.next('held');
     expect(await db.get('lock:dead')).toBe(held);
     expect(await acquireLock(db, 'lock:dead', 800)).toBeNull();

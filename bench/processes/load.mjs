@@ -3,7 +3,8 @@
 // the load never share a process, as issue 6 asks.
 //
 // IPC with the parent:
-//   parent → { type: 'setup', targets: { [id]: { client: 'ours'|'ioredis', tcp: {host, port}, unix: path } } }
+//   parent → { type: 'setup', targets: { [id]: { client: 'ours'|'ioredis', tcp: {host, port}, unix: path }
+//                                     | { client: 'ours', native: true, unix: nativesocket path } } }
 //   child  → { type: 'ready' } | { type: 'error', message, stack }
 //   parent → { type: 'run', id, target, socket, mode, key, seconds, warmup, maxOps, sample }
 //   child  → { type: 'result', id, ops, seconds, totalOps, check, p50Us, ... } | { type: 'error', id, ... }
@@ -25,7 +26,7 @@ const connections = {};
 /** Key prefixes whose GET keys this process has written. */
 const filled = new Set();
 
-/** Our client: one connection serves awaited, pipeline() and Promise.all rows. */
+/** Our client (resp or native): one connection serves awaited, pipeline() and Promise.all rows. */
 function oursAdapter(db) {
   return {
     incr: (k) => db.incr(k),
@@ -88,9 +89,10 @@ async function openIoredis(where, auto) {
 async function setup(targets) {
   for (const [id, t] of Object.entries(targets)) {
     connections[id] = {};
-    for (const socket of ['tcp', 'unix']) {
+    // The native protocol has a Unix socket only.
+    for (const socket of t.native ? ['unix'] : ['tcp', 'unix']) {
       if (t.client === 'ours') {
-        const url = socket === 'tcp' ? `redis://${t.tcp.host}:${t.tcp.port}` : `redis+unix://${t.unix}`;
+        const url = t.native ? `unix://${t.unix}` : socket === 'tcp' ? `redis://${t.tcp.host}:${t.tcp.port}` : `redis+unix://${t.unix}`;
         const a = oursAdapter(await connect(url, { connectTimeout: 5000 }));
         connections[id][socket] = { plain: a, auto: a };
       } else {

@@ -20,6 +20,10 @@
 // useful then: a reader that reconnects after a gap compares versions to learn what it missed.
 //
 // Works unchanged against nodis and a real Redis or Valkey.
+//
+// Connect with connect('unix:///path/to/data/nodis-native.sock') (nodis's native socket, the
+// fastest way in on one machine) or connect('redis://127.0.0.1:7379') (RESP: nodis, Redis or
+// Valkey); the recipe does not care which.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 

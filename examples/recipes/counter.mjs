@@ -6,7 +6,9 @@
 //
 // Works unchanged against nodis and a real Redis or Valkey:
 //   import { connect } from '@nodis/client';
-//   const db = await connect('redis://127.0.0.1:7379');   // or redis+unix:///path/to.sock
+//   // nodis's native socket: the fastest way in from another process on the same machine
+//   const db = await connect('unix:///path/to/data/nodis-native.sock');
+//   // or RESP, which a real Redis or Valkey speaks too: redis://127.0.0.1:7379, redis+unix:///path/to.sock
 //   await hit(db, 'hits:/');                               // → the new total
 
 /** Adds 1 (or `by`, any integer, negative too) to the counter; resolves to the new total. */

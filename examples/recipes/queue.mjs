@@ -21,10 +21,15 @@
 //
 // The reaper finds processing lists with SCAN MATCH q:processing:*, so no registry of workers
 // can drift out of step with the lists; SCAN walks the whole keyspace, which is fine for a
-// database of modest size or one given to the queue (redis://host:port/<db>).
+// database of modest size or one given to the queue (redis://host:port/<db>, or
+// unix:///path/to/nodis-native.sock?db=<db>).
 // Worker ids must be unique (hostname, pid and a random part) and must not be reused.
 //
 // Works unchanged against nodis and a real Redis 6.2+ or Valkey (BLMOVE is 6.2).
+//
+// Connect with connect('unix:///path/to/data/nodis-native.sock') (nodis's native socket, the
+// fastest way in on one machine) or connect('redis://127.0.0.1:7379') (RESP: nodis, Redis or
+// Valkey); the recipe does not care which.
 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';

@@ -36,6 +36,10 @@
 // longer counted: pick a ttl well above the work's worst case.
 //
 // Works unchanged against nodis and a real Redis or Valkey.
+//
+// Connect with connect('unix:///path/to/data/nodis-native.sock') (nodis's native socket, the
+// fastest way in on one machine) or connect('redis://127.0.0.1:7379') (RESP: nodis, Redis or
+// Valkey); the recipe does not care which.
 
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -1,9 +1,10 @@
 // Shared plumbing of the recipe fixtures: each fixture is a real child process, started by
 // test/recipes.test.ts with child_process.fork(fixture, [url, ...args]). It connects with the
-// resp transport, reports to the parent over the IPC channel, and exits by itself.
+// transport its URL names (resp over TCP or a Unix socket, or nodis's native socket), reports to
+// the parent over the IPC channel, and exits by itself.
 import { connect } from '@nodis/client';
 
-/** Connects to the server named by argv[2] (redis://… or redis+unix://…). */
+/** Connects to the server named by argv[2] (redis://…, redis+unix://… or unix://… native). */
 export function open() {
   return connect(process.argv[2], { connectTimeout: 5000 });
 }

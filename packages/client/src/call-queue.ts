@@ -20,6 +20,9 @@ export class CallQueue<C extends QueuedCall> {
 
   push(call: C): void { this.calls.push(call); }
 
+  /** The oldest waiting call (the one the server answers next). */
+  first(): C | undefined { return this.calls[this.head]; }
+
   /** Puts a call ahead of every waiting one (a handshake written before them). */
   pushFront(call: C): void { this.calls.splice(this.head, 0, call); }
 

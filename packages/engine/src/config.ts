@@ -59,7 +59,7 @@ const MEMORY_UNITS: Record<string, bigint> = {
 export function memoryParam(min = 0n, max = 2n ** 64n - 1n): (raw: string) => string {
   return (raw) => {
     const m = /^(\d+)([a-z]*)$/i.exec(raw);
-    const unit = m ? MEMORY_UNITS[m[2]!.toLowerCase()] : undefined;
+    const unit = m ? ownEntry(MEMORY_UNITS, m[2]!.toLowerCase()) : undefined;
     if (!m || unit === undefined) throw new Error('argument must be a memory value');
     const n = BigInt(m[1]!) * unit;
     if (n > 2n ** 64n - 1n) throw new Error('argument must be a memory value');
@@ -117,32 +117,72 @@ export type OutputBufferClass = 'normal' | 'replica' | 'pubsub';
 
 const OUTPUT_CLASSES: Record<string, OutputBufferClass> = { normal: 'normal', slave: 'replica', replica: 'replica', pubsub: 'pubsub' };
 
+const U64_MAX = 2n ** 64n - 1n;
+
+/** A table's own entry (a word such as `constructor` must not find Object.prototype's). */
+function ownEntry<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+/**
+ * A hard or soft limit as Redis's memtoull reads it (kept byte for byte, quirks included, so
+ * CONFIG SET answers and CONFIG GET prints what redis-server would): ASCII digits (none reads
+ * as 0; 128 or more are refused), then an optional unit as memoryParam's; a number past 2^64-1
+ * saturates, and the unit multiplies modulo 2^64.
+ */
+function bufferLimitBytes(word: string): bigint | undefined {
+  let i = 0;
+  while (i < word.length && word.charCodeAt(i) >= 0x30 && word.charCodeAt(i) <= 0x39) i++;
+  const unit = ownEntry(MEMORY_UNITS, word.slice(i).toLowerCase());
+  if (unit === undefined || i >= 128) return undefined;
+  let n = i === 0 ? 0n : BigInt(word.slice(0, i));
+  if (n > U64_MAX) n = U64_MAX;
+  return (n * unit) & U64_MAX;
+}
+
+/**
+ * Soft seconds as Redis reads them: C strtoll (leading whitespace, a sign, saturating at the
+ * int64 limits; the empty word reads as 0), stored in a C int (the low 32 bits, so 4294967296
+ * reads as 0), and refused when negative.
+ */
+function bufferLimitSeconds(word: string): number | undefined {
+  if (word === '') return 0;
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)$/.exec(word);
+  if (!m) return undefined;
+  let n = BigInt(m[1]!);
+  if (n > 2n ** 63n - 1n) n = 2n ** 63n - 1n;
+  if (n < -(2n ** 63n)) n = -(2n ** 63n);
+  const seconds = Number(BigInt.asIntN(32, n));
+  return seconds < 0 ? undefined : seconds;
+}
+
 /**
  * `client-output-buffer-limit <class> <hard> <soft> <soft seconds> ...`: Redis's format and
- * messages. A value naming some classes changes only those; CONFIG GET prints all three.
+ * messages. A value naming some classes changes only those (the empty value changes none);
+ * CONFIG GET prints all three. Words are split on single spaces as Redis does, so a doubled
+ * space is an (empty) word.
  */
 function outputBufferLimitParam(raw: string, current: string): string {
-  const words = raw.split(/\s+/).filter(Boolean);
-  if (words.length % 4 !== 0 || words.length === 0) throw new Error('Wrong number of arguments in buffer limit configuration.');
-  const limits = parseOutputBufferLimits(current);
-  const memory = memoryParam();
+  const words = raw === '' ? [] : raw.split(' ');
+  if (words.length % 4 !== 0) throw new Error('Wrong number of arguments in buffer limit configuration.');
+  const stored = current.split(' ');
+  const shown: Record<OutputBufferClass, string> = { normal: '0 0 0', replica: '0 0 0', pubsub: '0 0 0' };
+  for (let i = 0; i + 3 < stored.length; i += 4) {
+    const cls = ownEntry(OUTPUT_CLASSES, stored[i]!);
+    if (cls !== undefined) shown[cls] = stored.slice(i + 1, i + 4).join(' ');
+  }
   for (let i = 0; i < words.length; i += 4) {
-    const cls = OUTPUT_CLASSES[words[i]!.toLowerCase()];
+    const cls = ownEntry(OUTPUT_CLASSES, words[i]!.toLowerCase());
     if (cls === undefined) throw new Error('Invalid client class specified in buffer limit configuration.');
-    let hard: number;
-    let soft: number;
-    const seconds = parseInt64(words[i + 3]!);
-    try {
-      hard = Number(memory(words[i + 1]!));
-      soft = Number(memory(words[i + 2]!));
-    } catch {
+    const hard = bufferLimitBytes(words[i + 1]!);
+    const soft = bufferLimitBytes(words[i + 2]!);
+    const seconds = bufferLimitSeconds(words[i + 3]!);
+    if (hard === undefined || soft === undefined || seconds === undefined) {
       throw new Error('Error in hard, soft or soft_seconds setting in buffer limit configuration.');
     }
-    if (seconds === undefined || seconds < 0n) throw new Error('Error in hard, soft or soft_seconds setting in buffer limit configuration.');
-    limits[cls] = { hard, soft, softSeconds: Number(seconds) };
+    shown[cls] = `${hard} ${soft} ${seconds}`;
   }
-  const show = (l: OutputBufferLimit) => `${l.hard} ${l.soft} ${l.softSeconds}`;
-  return `normal ${show(limits.normal)} slave ${show(limits.replica)} pubsub ${show(limits.pubsub)}`;
+  return `normal ${shown.normal} slave ${shown.replica} pubsub ${shown.pubsub}`;
 }
 
 /** The stored form of client-output-buffer-limit, per class. */
@@ -154,7 +194,7 @@ export function parseOutputBufferLimits(value: string): Record<OutputBufferClass
   };
   const w = value.split(' ');
   for (let i = 0; i + 3 < w.length; i += 4) {
-    const cls = OUTPUT_CLASSES[w[i]!];
+    const cls = ownEntry(OUTPUT_CLASSES, w[i]!);
     if (cls !== undefined) out[cls] = { hard: Number(w[i + 1]), soft: Number(w[i + 2]), softSeconds: Number(w[i + 3]) };
   }
   return out;

@@ -66,6 +66,11 @@ function outputLimits(engine: Engine): ReturnType<typeof parseOutputBufferLimits
   return cached.normal;
 }
 
+/** Where backpressure starts: a configured hard (else soft) limit above OUTPUT_SOFT_LIMIT must be reachable. */
+function pauseThreshold(limits: ReturnType<typeof outputLimits>): number {
+  return Math.max(OUTPUT_SOFT_LIMIT, limits.hard !== 0 ? limits.hard : limits.soft);
+}
+
 export class CommandConnection {
   readonly client: Client;
   private readonly writer: RespWriter | NativeWriter;
@@ -83,6 +88,12 @@ export class CommandConnection {
   private drainScheduled = false;
   /** When the output buffer first passed its soft limit (engine ms), 0 while under it. */
   private softLimitSince = 0;
+  /**
+   * Unread reply bytes past which this client's commands wait (backpressure): OUTPUT_SOFT_LIMIT,
+   * or the configured output buffer limit when that is higher, so a client that never reads
+   * reaches the limit and is closed as in Redis. Re-read by checkOutputLimits (cron, 10 Hz).
+   */
+  private pauseAt = OUTPUT_SOFT_LIMIT;
 
   constructor(private readonly engine: Engine, private readonly sink: ConnectionSink, private readonly options: ConnectionOptions) {
     const maxBulkLength = engine.config.getNumber('proto-max-bulk-len');
@@ -99,6 +110,7 @@ export class CommandConnection {
       close: () => this.close(false),
     });
     this.parser.authenticated = this.client.authenticated;
+    this.pauseAt = pauseThreshold(outputLimits(engine));
     // A deferred reply is written while the engine runs another client's command (its push
     // served this blocked client): drain on a microtask, after that command has finished, so
     // this client's queued commands never run nested inside another command.
@@ -161,16 +173,17 @@ export class CommandConnection {
   /**
    * client-output-buffer-limit, as Redis's checkClientOutputBufferLimits: over the hard limit,
    * or over the soft limit for longer than its seconds, the client is closed (its replies are
-   * dropped). Backpressure alone already bounds a client that sends without reading to about
-   * OUTPUT_SOFT_LIMIT plus one reply; this is the operator's bound on top, and what frees such a
-   * client instead of keeping it forever. Called after each flush and from the cron.
+   * dropped). Backpressure alone bounds a client that sends without reading to about
+   * `pauseAt` plus one reply; with a limit configured, `pauseAt` lets the buffer reach it, so
+   * such a client is freed instead of kept forever. Called after each flush and from the cron.
    */
   checkOutputLimits(now: number): void {
     const client = this.client;
     if (client.closed) return;
+    const limits = outputLimits(this.engine);
+    this.pauseAt = pauseThreshold(limits);
     const used = this.sink.backlog + this.writer.length;
     if (used === 0 && this.softLimitSince === 0) return;
-    const limits = outputLimits(this.engine);
     const hard = limits.hard !== 0 && used >= limits.hard;
     let soft = limits.soft !== 0 && used >= limits.soft;
     if (soft) {
@@ -191,7 +204,7 @@ export class CommandConnection {
 
   /** Replies not yet taken by the peer; past the soft limit we stop running this client's commands. */
   private overLimit(): boolean {
-    return this.sink.backlog + this.writer.length > OUTPUT_SOFT_LIMIT;
+    return this.sink.backlog + this.writer.length > this.pauseAt;
   }
 
   private runnable(): boolean {
@@ -238,7 +251,8 @@ export class CommandConnection {
       return false;
     }
     if (fields.version !== NATIVE_VERSION) {
-      writer.error(`NOPROTO this server (nodis ${SERVER_VERSION}) speaks ${NATIVE_PROTOCOL} protocol version ${NATIVE_VERSION}; the client asked for version ${String(fields.version)}: upgrade the older of the two`);
+      const asked = fields.version === undefined ? 'names no version' : `asked for version ${JSON.stringify(fields.version)}`;
+      writer.error(`NOPROTO this server (nodis ${SERVER_VERSION}) speaks ${NATIVE_PROTOCOL} protocol version ${NATIVE_VERSION}; the client ${asked}: upgrade the older of the two`);
       client.closeAfterReply = true;
       return false;
     }

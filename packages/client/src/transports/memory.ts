@@ -34,8 +34,10 @@ interface Pending {
   argv: string[];
   resolve: (r: Reply) => void;
   reject: (e: Error) => void;
-  /** Aborted while blocked: a nil reply rejects with this reason, a value still resolves. */
+  /** Aborted after it ran: a nil reply rejects with this reason, a value still resolves. */
   aborted?: unknown;
+  /** The engine has run it (its reply is deferred while it blocks, or waiting to be taken). */
+  started?: boolean;
 }
 
 export class MemoryTransport implements Transport {
@@ -88,19 +90,21 @@ export class MemoryTransport implements Transport {
   }
 
   /**
-   * A queued call that has not run is dropped; the blocked call at the head is released as
-   * CLIENT UNBLOCK would, and settles by its reply (nil: aborted; a value it took: resolved).
+   * A queued call that has not run is dropped. One that ran settles by its reply: a blocked
+   * call is released as CLIENT UNBLOCK would (nil: rejected with the reason), and a call whose
+   * reply already waits (a push served it in this tick) resolves with it, so nothing popped is
+   * lost and no reply goes to the wrong call.
    */
   private abort(pending: Pending, reason: unknown): void {
     const at = this.queue.indexOf(pending);
     if (at < 0) return;
-    if (at > 0 || !this.client.blocked) {
+    if (!pending.started) {
       this.queue.splice(at, 1);
       pending.reject(reason as Error);
       return;
     }
     pending.aborted = reason;
-    this.engine.blocking.unblockWithTimeout(this.client);
+    if (this.client.blocked) this.engine.blocking.unblockWithTimeout(this.client);
   }
 
   /** Runs queued commands in order until one blocks; resolves each as its reply appears. */
@@ -110,6 +114,7 @@ export class MemoryTransport implements Transport {
       if (this.writer.pending === 0) {
         if (this.client.blocked) return; // head is waiting for its deferred reply
         if (this.closed) return;
+        head.started = true;
         this.engine.execute(this.client, head.argv);
         if (this.writer.pending === 0) return; // blocked: the reply comes later
       }

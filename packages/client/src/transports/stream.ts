@@ -61,6 +61,16 @@ export interface StreamCodec {
 
 /** Commands that may wait on purpose (the specs' `blocking` flag), exempt from commandTimeout. */
 const BLOCKING = new Set(commandSpecs.filter((s) => s.flags.includes('blocking')).map((s) => s.name.toUpperCase()));
+/** isBlocking's answers by the name as written ('incr', 'INCR'): no upper-casing per call. */
+const blockingByName = new Map<string, boolean>();
+function isBlocking(name: string): boolean {
+  let b = blockingByName.get(name);
+  if (b === undefined) {
+    b = BLOCKING.has(name.toUpperCase());
+    if (blockingByName.size < 10_000) blockingByName.set(name, b);
+  }
+  return b;
+}
 
 interface Pending extends QueuedCall {
   resolve: (r: Reply) => void;
@@ -76,6 +86,20 @@ interface Pending extends QueuedCall {
   blocking: boolean;
   /** Resolved or rejected (its reply may still be due: then `abandoned`). */
   done: boolean;
+  /** The commands, until flush() writes them (then undefined, and the call is in `inflight`). */
+  commands: string[][] | undefined;
+  /** CLIENT UNBLOCK is being sent for this aborted call. */
+  unblocking: boolean;
+}
+
+function pendingCall(
+  resolve: (r: Reply) => void, reject: (e: Error) => void, commands: string[][] | undefined, batchSize: number,
+  signal: AbortSignal | undefined, blocking: boolean,
+): Pending {
+  return {
+    resolve, reject, left: batchSize, batch: batchSize === 0 ? undefined : [], timer: undefined, abandoned: false,
+    signal, onAbort: undefined, aborting: false, blocking, done: false, commands, unblocking: false,
+  };
 }
 
 export class StreamTransport implements Transport {
@@ -84,9 +108,16 @@ export class StreamTransport implements Transport {
   private socket: net.Socket | undefined;
   private connecting: Promise<void> | undefined;
   private readonly encoder: Encoder;
-  /** Calls awaiting replies, oldest first. */
+  /** Calls written to the server, awaiting replies, oldest first. */
   private readonly inflight = new CallQueue<Pending>();
-  /** A flush is queued for this tick; while (re)connecting, encoded commands wait in the encoder. */
+  /**
+   * Calls not written yet (this tick's, or all of them while reconnecting), in order. A call
+   * aborted (or timed out) here is never sent at all.
+   */
+  private unsent: Pending[] = [];
+  /** Aborted blocking calls in flight, waiting to be released. */
+  private aborting = 0;
+  /** A flush is queued for this tick. */
   private flushScheduled = false;
   private closed = false;
   private backoff = 0;
@@ -140,14 +171,10 @@ export class StreamTransport implements Transport {
       const signal = options?.signal;
       if (signal?.aborted) return reject(signal.reason);
       let blocking = false;
-      for (const argv of commands) if (BLOCKING.has(argv[0]!.toUpperCase())) blocking = true;
+      for (let i = 0; i < commands.length; i++) if (isBlocking(commands[i]![0]!)) blocking = true;
       // Aborting a blocked call needs this connection's id: ask once, ahead of the first one.
       if (blocking && this.clientId === undefined && !this.idAsked) this.askClientId();
-      for (const argv of commands) this.encoder.command(argv);
-      const pending: Pending = {
-        resolve, reject, left: batchSize, batch: batchSize === 0 ? undefined : [], timer: undefined, abandoned: false,
-        signal, onAbort: undefined, aborting: false, blocking, done: false,
-      };
+      const pending = pendingCall(resolve, reject, commands, batchSize, signal, blocking);
       const timeout = this.options.commandTimeout;
       if (timeout !== undefined && timeout > 0 && !blocking) {
         pending.timer = setTimeout(() => {
@@ -158,7 +185,7 @@ export class StreamTransport implements Transport {
         pending.onAbort = () => this.abort(pending);
         signal.addEventListener('abort', pending.onAbort, { once: true });
       }
-      this.inflight.push(pending);
+      this.unsent.push(pending);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         queueMicrotask(this.flush);
@@ -168,12 +195,8 @@ export class StreamTransport implements Transport {
 
   private askClientId(): void {
     this.idAsked = true;
-    this.encoder.command(['CLIENT', 'ID']);
     const internal = (r: Reply): void => { if (typeof r === 'number') this.clientId = r; };
-    this.inflight.push({
-      resolve: internal, reject: () => {}, left: 0, batch: undefined, timer: undefined, abandoned: false,
-      signal: undefined, onAbort: undefined, aborting: false, blocking: false, done: false,
-    });
+    this.unsent.push(pendingCall(internal, () => {}, [['CLIENT', 'ID']], 0, undefined, false));
   }
 
   /** Rejects a call now; its reply, when it comes, is read and dropped. */
@@ -192,21 +215,31 @@ export class StreamTransport implements Transport {
   }
 
   /**
-   * An AbortSignal fired. A call that does not block is rejected at once (it was sent, so it
-   * may have run). A blocking call may be parked on the server, holding up every later reply:
-   * it is released with CLIENT UNBLOCK from a second connection, and settles by what it then
-   * answers: nil rejects it with the signal's reason; a value that was popped before the
-   * unblock resolves it, so nothing taken from a list is lost to an abort. Without a known
-   * client id, the connection is closed instead (calls in flight fail) and the next call
-   * reconnects.
+   * An AbortSignal fired. A call not written yet is dropped (it never runs). A call in flight
+   * that does not block is rejected at once (it may have run). A blocking call may be parked on
+   * the server, holding up every later reply: once it is the oldest call in flight (CLIENT
+   * UNBLOCK releases whatever the connection is blocked on, so never sooner), it is released
+   * from a second connection, and settles by what it then answers: nil rejects it with the
+   * signal's reason; a value popped before the release resolves it, so nothing taken from a
+   * list is lost to an abort. Without a known client id the connection is closed instead
+   * (calls in flight fail) and the next call reconnects.
    */
   private abort(p: Pending): void {
     if (p.done || p.aborting) return;
-    if (!p.blocking) {
+    if (p.commands !== undefined || !p.blocking) {
       this.abandon(p, p.signal!.reason as Error);
       return;
     }
     p.aborting = true;
+    this.aborting++;
+    this.releaseAborted();
+  }
+
+  /** Starts releasing the oldest call in flight if it is an aborted blocking call. */
+  private releaseAborted(): void {
+    const p = this.inflight.first();
+    if (p === undefined || !p.aborting || p.unblocking || p.done) return;
+    p.unblocking = true;
     const id = this.clientId;
     const socket = this.socket;
     if (id === undefined || socket === undefined) {
@@ -216,17 +249,20 @@ export class StreamTransport implements Transport {
     void this.unblock(p, id, socket);
   }
 
-  /** Sends CLIENT UNBLOCK <id> TIMEOUT from a side connection until the call settles. */
+  /**
+   * Sends CLIENT UNBLOCK <id> TIMEOUT from a side connection until the call settles (its command
+   * may still be on its way, or a batch may block more than once). One race is left: if the
+   * call is served by a push just as an UNBLOCK is sent, and the next call on this connection is
+   * blocking too, that next call may be released with its timeout reply.
+   */
   private async unblock(p: Pending, id: number, socket: net.Socket): Promise<void> {
     const side = new StreamTransport(this.codec, this.target, { connectTimeout: this.options.connectTimeout ?? 5000 });
     try {
       await side.open();
-      // The call may still be queued behind others on the server: retry until it blocks and
-      // is released, or settles by itself.
       while (!p.done && this.socket === socket && !socket.destroyed) {
         const released = await side.send(['CLIENT', 'UNBLOCK', String(id), 'TIMEOUT']);
-        if (released === 1) break;
-        await new Promise((r) => setTimeout(r, 5));
+        if (p.done) break;
+        await new Promise((r) => setTimeout(r, released === 1 ? 1 : 5));
       }
     } catch {
       if (!p.done && this.socket === socket) socket.destroy();
@@ -237,10 +273,21 @@ export class StreamTransport implements Transport {
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    if (this.encoder.length === 0 || this.closed) return;
+    if (this.unsent.length === 0 || this.closed) return;
     const socket = this.socket;
     if (socket !== undefined && !socket.destroyed && this.connecting === undefined) {
-      for (const piece of this.encoder.take()) socket.write(piece);
+      const unsent = this.unsent;
+      this.unsent = [];
+      const encoder = this.encoder;
+      for (let i = 0; i < unsent.length; i++) {
+        const p = unsent[i]!;
+        if (p.done) continue; // aborted or timed out before it was sent: it never runs
+        const commands = p.commands!;
+        p.commands = undefined;
+        for (let j = 0; j < commands.length; j++) encoder.command(commands[j]!);
+        this.inflight.push(p);
+      }
+      for (const piece of encoder.take()) socket.write(piece);
       return;
     }
     // Not connected: reconnect first; what was encoded meanwhile goes out after the handshake.
@@ -326,10 +373,7 @@ export class StreamTransport implements Transport {
     const count = commands.length + (greeting ? 1 : 0);
     if (count === 0) return;
     const answered = new Promise<Reply[]>((resolve, reject) => {
-      this.inflight.pushFront({
-        resolve: resolve as (r: Reply) => void, reject, left: count, batch: [], timer: undefined, abandoned: false,
-        signal: undefined, onAbort: undefined, aborting: false, blocking: false, done: false,
-      });
+      this.inflight.pushFront(pendingCall(resolve as (r: Reply) => void, reject, undefined, count, undefined, false));
       for (const piece of w.take()) socket.write(piece);
     });
     answered.catch(() => {});
@@ -357,6 +401,8 @@ export class StreamTransport implements Transport {
     const settled = this.inflight.settle(reply);
     if (settled === undefined) return;
     const p = settled.call;
+    if (p.aborting) this.aborting--;
+    if (this.aborting !== 0) this.releaseAborted();
     if (p.done) return;
     this.settled(p);
     if (p.aborting && settled.reply === null) p.reject(p.signal!.reason as Error);
@@ -375,6 +421,9 @@ export class StreamTransport implements Transport {
 
   private failAll(error: Error): void {
     const waiting = this.inflight.drain();
+    for (const p of this.unsent) waiting.push(p);
+    this.unsent = [];
+    this.aborting = 0;
     this.idAsked = false;
     this.encoder.take();
     for (const p of waiting) {

@@ -54,7 +54,7 @@ export class NativeRequestWriter {
       inline += n < LARGE_ARGUMENT ? n + 5 : 5;
     }
     this.reserve(4 + 5 + inline);
-    const buf = this.buf;
+    let buf = this.buf;
     buf.writeUInt32BE(body, this.pos);
     this.pos += 4;
     if (count < 16) {
@@ -86,6 +86,7 @@ export class NativeRequestWriter {
       }
       if (n >= LARGE_ARGUMENT) {
         this.cut();
+        buf = this.buf; // the next arguments go to the fresh buffer
         const piece = Buffer.from(s, 'latin1');
         this.pieces.push(piece);
         this.piecesLength += piece.length;
@@ -131,8 +132,13 @@ export class NativeRequestWriter {
 
 function str(s: string): Buffer {
   const bytes = Buffer.from(s, 'utf8');
-  if (bytes.length >= 32) return Buffer.concat([Buffer.from([0xd9, bytes.length]), bytes]);
-  return Buffer.concat([Buffer.from([0xa0 | bytes.length]), bytes]);
+  const n = bytes.length;
+  let header: Buffer;
+  if (n < 32) header = Buffer.from([0xa0 | n]);
+  else if (n < 0x100) header = Buffer.from([0xd9, n]);
+  else if (n < 0x10000) header = Buffer.from([0xda, n >> 8, n & 0xff]);
+  else { header = Buffer.alloc(5); header[0] = 0xdb; header.writeUInt32BE(n, 1); }
+  return Buffer.concat([header, bytes]);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   ReplyDouble, ReplyError, ReplyMap, ReplyPush, ReplySet, ReplyVerbatim, SimpleString, type Reply,
 } from '../values.js';
 import { describeType, EXT_ERROR, EXT_PUSH, EXT_SET, EXT_VERBATIM } from './format.js';
+import { commandName, latin1String } from '../resp/parser.js';
 
 type Latin1Sliceable = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
 
@@ -52,7 +53,8 @@ export function decodeCommand(buf: Buffer, start: number, end: number, maxArgLen
     }
     if (n > maxArgLength) throw new FrameError('invalid bulk length');
     if (pos + n > end) throw truncated();
-    argv[i] = n === 0 ? '' : b.latin1Slice(pos, pos + n);
+    // Short strings are built in JS, and a repeated command name is reused (resp/parser.ts).
+    argv[i] = i === 0 ? commandName(b, pos, pos + n) : latin1String(b, pos, pos + n);
     pos += n;
   }
   if (pos !== end) throw new FrameError(`${end - pos} bytes after the command`);

@@ -28,6 +28,8 @@ export class NativeRequestParser {
 
   private readonly splitter = new FrameSplitter();
   private helloDone = false;
+  /** No byte has arrived yet (the RESP-client check looks at the very first one). */
+  private fresh = true;
   private stopped = false;
   private error: string | undefined;
   private readonly maxUnauthenticated: number;
@@ -50,12 +52,14 @@ export class NativeRequestParser {
   feed(chunk: Buffer, onCommand: (argv: string[]) => boolean | void): string | undefined {
     if (this.error !== undefined) return this.error;
     if (this.stopped || chunk.length === 0) return undefined;
-    if (!this.helloDone && this.splitter.buffered === 0 && chunk[0] !== 0) {
+    if (this.fresh && chunk[0] !== 0) {
       // A hello frame is far below 16 MiB, so its length's first byte is 0; a RESP client's
       // first byte is '*' or a letter.
       this.respClient = true;
+      this.fresh = false;
       return this.fail('Protocol error: this socket speaks the nodis native protocol (unix:// in @nodis/client); RESP clients such as redis-cli connect to the RESP socket or port');
     }
+    this.fresh = false;
     const result = this.splitter.feed(chunk, this.tooLong, (buf, start, end) => {
       try {
         if (!this.helloDone) {

@@ -148,12 +148,16 @@ export class NativeWriter extends SlabWriter {
     }
   }
 
-  /** A str of text (UTF-8): simple strings and hello fields. */
+  /**
+   * A str of a latin1 string's bytes: simple strings and hello fields. The engine's strings are
+   * bytes (an error may quote the bytes of an argument), sent as they are, as RESP does; a
+   * client decodes them as UTF-8.
+   */
   private text(s: string): void {
-    const n = Buffer.byteLength(s, 'utf8');
+    const n = s.length;
     this.begin(n + 5);
     this.bytesHeader(n, true);
-    this.pos += this.buf.write(s, this.pos, n, 'utf8');
+    this.latin1(s);
     this.end();
   }
 
@@ -161,12 +165,12 @@ export class NativeWriter extends SlabWriter {
     this.text(s);
   }
 
-  /** An error frame: ext 1 with the message's UTF-8 bytes ("ERR syntax error"). */
+  /** An error frame: ext 1 with the message's bytes ("ERR syntax error"; latin1, as text()). */
   error(message: string): void {
-    const n = Buffer.byteLength(message, 'utf8');
+    const n = message.length;
     this.begin(n + 6);
     this.extHeader(EXT_ERROR, n);
-    this.pos += this.buf.write(message, this.pos, n, 'utf8');
+    this.latin1(message);
     this.end();
   }
 

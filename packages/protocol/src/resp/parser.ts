@@ -146,7 +146,7 @@ const MAX_INTERNED_NAME = 24;
  * (pipelines and most workloads repeat a few commands): no allocation, and V8 keeps the hash it
  * computed for the command-table lookup on the string, so that lookup does not hash again.
  */
-function commandName(buf: Buffer, start: number, end: number): string {
+export function commandName(buf: Buffer, start: number, end: number): string {
   const length = end - start;
   const last = lastName;
   if (last.length === length) {
