@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Processes (issue 6): nodis served to ANOTHER process. The load runs in a forked child process
-// (bench/processes/load.mjs); nodis's owner is a worker thread of this process (startServer), and
+// Processes (issue 6): nodis served to ANOTHER process. The load runs in forked child processes
+// (bench/processes/load.mjs), one per target (client → server), so one client library's garbage
+// and JIT state never weigh on another's rows; nodis's owner is a worker thread of this process (startServer), and
 // redis-server is a fresh child of its own. Side by side, over TCP 127.0.0.1 and Unix sockets:
 //   nodis-native: our client (@nodis/client, unix://<nativesocket>) → nodis's native protocol
 //                 (MessagePack frames; Unix socket only: its rows are in the Unix groups)
@@ -202,7 +203,7 @@ async function startRedis(dir) {
 
 class LoadProcess {
   static async start(targets) {
-    const execArgv = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(CPU_PROF)] : [];
+    const execArgv = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(CPU_PROF, Object.keys(targets).join('+'))] : [];
     const child = fork(path.join(here, 'processes/load.mjs'), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const p = new LoadProcess(child);
     const ready = p.answer('setup');
@@ -274,7 +275,11 @@ mkdirSync(path.join(tmp, 'nodis'));
 mkdirSync(path.join(tmp, 'redis'));
 let server;
 let redis;
-let load;
+/**
+ * One load process per target (client → server): a client library's garbage and JIT state never
+ * slow another's rows (sharing one process cost our client up to half its pipelined rate).
+ */
+const loads = new Map();
 /** This process's own connections, used only between rows to read keys back. */
 const checkers = {};
 const samples = new Map(ROWS.map((r) => [r.id, []]));
@@ -285,7 +290,7 @@ let coldRound = -1;
 let interrupted = false;
 let stopping;
 const stopAll = () => (stopping ??= (async () => {
-  await load?.stop().catch(() => {});
+  await Promise.all([...loads.values()].map((l) => l.stop().catch(() => {})));
   for (const c of Object.values(checkers)) c.disconnect();
   await server?.close().catch((e) => console.error(`stopping nodis: ${e.message}`));
   await redis?.stop().catch((e) => console.error(`stopping redis-server: ${e.message}`));
@@ -314,8 +319,8 @@ try {
     await checkers[s].connect();
   }
   const targets = Object.fromEntries(TARGETS.map((t) => [t.id, { client: t.client, ...whereOf(t) }]));
-  const startLoad = () => LoadProcess.start(targets);
-  load = await startLoad();
+  const startLoad = (id) => LoadProcess.start({ [id]: targets[id] });
+  for (const id of Object.keys(targets)) loads.set(id, await startLoad(id));
   console.error(`${QUICK ? 'quick (smoke) run: ' : ''}${ROWS.length} rows × ${ROUNDS} round${ROUNDS > 1 ? 's' : ''} of ${SECONDS} s; nodis on ${server.port}, ${server.unixsocket} and ${server.nativesocket} (native), redis-server on ${redis.port} and ${redis.sock}`);
 
   for (let round = 0; round < ROUNDS; round++) {
@@ -334,12 +339,12 @@ try {
       }
       let result;
       try {
-        if (load === undefined) {
-          load = await startLoad();
+        if (!loads.has(row.target.id)) {
+          loads.set(row.target.id, await startLoad(row.target.id));
           // A replaced load process is cold: full warm-ups for the rest of this round.
           coldRound = round;
         }
-        result = await load.run({
+        result = await loads.get(row.target.id).run({
           target: row.target.id, socket: row.socket, mode: row.mode.id, key,
           seconds: SECONDS, warmup: round === 0 || round === coldRound ? WARMUP : REWARM, maxOps: MAX_OPS, sample: row.mode.latency === true,
         });
@@ -359,11 +364,12 @@ try {
         if (interrupted) break;
         result = { error: e.message, stack: e.childStack ?? e.stack };
         console.error(`round ${round + 1}, ${row.id}: ${e.message}${e.childStack ? `\n${e.childStack}` : ''}`);
+        const load = loads.get(row.target.id);
         if (/hung|exited/.test(e.message) && load !== undefined) {
           // A hung or dead load process cannot run the next row: replace it. Killed, not asked
           // to stop: closing a connection politely would wait behind the reply that never came.
           await load.kill();
-          load = undefined;
+          loads.delete(row.target.id);
         }
       }
       if (result.check !== undefined && result.check !== 'ok') console.error(`round ${round + 1}, ${row.id}: check failed: ${result.check}`);
@@ -492,7 +498,7 @@ writeFileSync(file, JSON.stringify({
   ioredis: version('ioredis'),
   command: `node ${process.argv.slice(1).map((a) => path.relative(process.cwd(), a) || a).join(' ')}`,
   options: { rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP, rewarm: REWARM, full: FULL, quick: QUICK, sockets, modes: modeFilter.length ? modeFilter : 'default', oursRedis: OURS_REDIS },
-  method: 'load from one forked child process; nodis owner = a worker thread of the bench process; redis-server a fresh child (--save "" --appendonly no); medians of alternating rounds; every reply checked in the child, keys read back by the parent; p50/p90/p99 from 1 in 16 awaited ops',
+  method: 'load from forked child processes, one per client → server target; nodis owner = a worker thread of the bench process; redis-server a fresh child (--save "" --appendonly no); medians of alternating rounds; every reply checked in the child, keys read back by the parent; p50/p90/p99 from 1 in 16 awaited ops',
   native: `${NATIVE} rows: @nodis/client over unix://<nativesocket> (nodis's native protocol, MessagePack frames; Unix socket only)`,
   seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
   rows,

@@ -33,15 +33,18 @@ export class Pipeline {
   constructor(private readonly transport: Transport, private readonly options?: CallOptions) {}
 
   call(command: string, ...args: Arg[]): this {
-    this.batch.push(argvOf(command, args));
-    this.buffers.push(false);
-    return this;
+    return this.callArgs(command, args, false);
   }
 
   /** Like call, with that command's bulk strings as Buffers. */
   callBuffer(command: string, ...args: Arg[]): this {
+    return this.callArgs(command, args, true);
+  }
+
+  /** call / callBuffer with the arguments as an array (what the command methods use). */
+  callArgs(command: string, args: Arg[], buffers: boolean): this {
     this.batch.push(argvOf(command, args));
-    this.buffers.push(true);
+    this.buffers.push(buffers);
     return this;
   }
 
@@ -80,13 +83,18 @@ export class NodisClient {
   }
 
   /** Sends any command; resolves to its decoded reply, rejects with ReplyError on an error reply. */
-  async call(command: string, ...args: Arg[]): Promise<Value> {
-    return toReply(command, await this.transport.send(argvOf(command, args), this.callOptions), false);
+  call(command: string, ...args: Arg[]): Promise<Value> {
+    return this.callArgs(command, args, false);
   }
 
   /** Like call, with bulk strings as Buffers. */
-  async callBuffer(command: string, ...args: Arg[]): Promise<Value> {
-    return toReply(command, await this.transport.send(argvOf(command, args), this.callOptions), true);
+  callBuffer(command: string, ...args: Arg[]): Promise<Value> {
+    return this.callArgs(command, args, true);
+  }
+
+  /** call / callBuffer with the arguments as an array (what the command methods use). */
+  async callArgs(command: string, args: Arg[], buffers: boolean): Promise<Value> {
+    return toReply(command, await this.transport.send(argvOf(command, args), this.callOptions), buffers);
   }
 
   /**
@@ -114,18 +122,20 @@ const COMMAND_NAMES: string[] = commandSpecs
   .filter((n) => /^[a-z][a-z0-9_]*$/.test(n) && !(n in NodisClient.prototype));
 
 interface CallsCommands {
-  call(command: string, ...args: Arg[]): unknown;
-  callBuffer(command: string, ...args: Arg[]): unknown;
+  callArgs(command: string, args: Arg[], buffers: boolean): unknown;
 }
 
-/** `name(...args)` and `nameBuffer(...args)` on a prototype, forwarding to call / callBuffer. */
+/**
+ * `name(...args)` and `nameBuffer(...args)` on a prototype, forwarding to callArgs with the
+ * rest array as is (no second spread: one array per call, not three).
+ */
 function defineCommandMethods(prototype: CallsCommands, name: string): void {
   Object.defineProperty(prototype, name, {
-    value: function (this: CallsCommands, ...args: Arg[]) { return this.call(name, ...args); },
+    value: function (this: CallsCommands, ...args: Arg[]) { return this.callArgs(name, args, false); },
     writable: true, configurable: true,
   });
   Object.defineProperty(prototype, `${name}Buffer`, {
-    value: function (this: CallsCommands, ...args: Arg[]) { return this.callBuffer(name, ...args); },
+    value: function (this: CallsCommands, ...args: Arg[]) { return this.callArgs(name, args, true); },
     writable: true, configurable: true,
   });
 }

@@ -44,13 +44,22 @@ const SHARD_MASK = SHARD_COUNT - 1;
 /** Per-process random seed so an attacker cannot aim all keys at one shard. */
 const SEED = (Math.random() * 0x7fffffff) | 0;
 
+/** The last key hashed and its shard: one command looks its key up several times (peek, set, expiry). */
+let lastKey = '';
+let lastShard = 0;
+
 export function shardIndex(key: string): number {
+  // A key seen again (the same string, or equal bytes: a pipeline of INCRs on one counter)
+  // costs one comparison instead of a pass over its bytes.
+  if (key === lastKey) return lastShard;
   // FNV-1a over the latin1 chars; Math.imul keeps it in int32 arithmetic (no float work).
   let h = 0x811c9dc5 ^ SEED;
   for (let i = 0; i < key.length; i++) {
     h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   }
-  return (h ^ (h >>> 15)) & SHARD_MASK;
+  lastKey = key;
+  lastShard = (h ^ (h >>> 15)) & SHARD_MASK;
+  return lastShard;
 }
 
 export interface Shard {

@@ -19,3 +19,4 @@ export { NativeWriter } from './native/writer.js';
 export { NativeRequestParser, type NativeRequestParserOptions } from './native/parser.js';
 export { NativeRequestWriter, NativeReplyParser } from './native/client.js';
 export { decodeCommand, decodeValue, FrameError, helloFields } from './native/decode.js';
+export { EventLoopPoller } from './poll.js';

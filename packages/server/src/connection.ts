@@ -153,6 +153,7 @@ export class CommandConnection {
 
   /** The sink's backlog shrank: run what waited for it. */
   drained(): void {
+    if (this.sink.backlog === 0 && this.writer.length === 0) this.writer.recycle();
     if (!this.client.closed) this.drainPending();
   }
 
@@ -168,6 +169,8 @@ export class CommandConnection {
     const bytes = writer.take();
     this.engine.stats.netOutputBytes += bytes.length;
     this.sink.write(bytes);
+    // Taken whole by the peer (nothing queued): the writer reuses its buffer (slab.ts).
+    if (this.sink.backlog === 0) writer.recycle();
   }
 
   /**

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { chmodSync, unlinkSync, existsSync } from 'node:fs';
 import type { Client, Engine } from '@nodis/engine';
-import { NativeWriter } from '@nodis/protocol';
+import { EventLoopPoller, NativeWriter } from '@nodis/protocol';
 import { CommandConnection, type ConnectionSink } from './connection.js';
 
 /**
@@ -15,6 +15,8 @@ import { CommandConnection, type ConnectionSink } from './connection.js';
 const READ_BUFFER_SIZE = 64 * 1024;
 /** Escape hatch (A/B measurements, or a Node whose internals moved): NODIS_FAST_READ=0 keeps Node's default read path. */
 const FAST_READ = process.env.NODIS_FAST_READ !== '0';
+/** NODIS_POLL=0 turns event-loop polling after requests off (A/B measurements). */
+const POLL = process.env.NODIS_POLL !== '0';
 
 export interface Connection {
   socket: net.Socket;
@@ -142,7 +144,10 @@ export class SocketListener {
     const connection: Connection = { socket, client: command.client, command, protocol, since: engine.time };
     this.connections.add(connection);
     socket.on('drain', () => command.drained());
-    onChunk = (chunk: Buffer): void => command.feed(chunk);
+    onChunk = (chunk: Buffer): void => {
+      command.feed(chunk);
+      if (POLL) this.poller.touch();
+    };
     if (adopted === undefined) {
       socket.on('data', onChunk);
       socket.resume();
@@ -179,6 +184,9 @@ export class SocketListener {
       }
     }
   }
+
+  /** Polls the event loop for a while after requests (poll.ts): the next one is often µs away. */
+  private readonly poller = new EventLoopPoller(10, 200);
 
   async close(): Promise<void> {
     for (const c of this.connections) c.socket.destroy();

@@ -57,7 +57,7 @@ export function parseRespUrl(url: string): StreamTarget {
 const respCodec: StreamCodec = {
   kind: 'resp',
   encoder: () => new RequestWriter(),
-  parser: () => new ReplyParser(),
+  parser: () => new ReplyParser({ copyInput: true }),
 };
 
 export function openResp(url: string, options: RespConnectOptions = {}): Promise<StreamTransport> {

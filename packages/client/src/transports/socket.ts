@@ -22,7 +22,7 @@ const CLIENT_NAME = '@nodis/client 0.1.0';
 
 /** The native reply parser, refusing a peer whose first bytes are not a frame (a RESP server). */
 class GreetedParser {
-  private readonly inner = new NativeReplyParser();
+  private readonly inner = new NativeReplyParser({ copyInput: true });
   private first = true;
   constructor(private readonly display: string) {}
   feed(chunk: Buffer, onReply: (reply: Reply) => void): void {

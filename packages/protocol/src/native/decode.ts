@@ -44,7 +44,7 @@ export function decodeCommand(buf: Buffer, start: number, end: number, maxArgLen
     else if (t === 0xc5 || t === 0xda) { if (pos + 2 > end) throw truncated(); n = b.readUInt16BE(pos); pos += 2; }
     else if (t === 0xc6 || t === 0xdb) { if (pos + 4 > end) throw truncated(); n = b.readUInt32BE(pos); pos += 4; }
     else {
-      const r = new Reader(b, pos - 1, end);
+      const r = new Reader(b, pos - 1, end, true);
       const v = r.scalarNumber();
       if (v === undefined) throw new FrameError(`command arguments must be strings, binary or numbers, got ${describeType(t)}`);
       argv[i] = v;
@@ -53,17 +53,39 @@ export function decodeCommand(buf: Buffer, start: number, end: number, maxArgLen
     }
     if (n > maxArgLength) throw new FrameError('invalid bulk length');
     if (pos + n > end) throw truncated();
-    // Short strings are built in JS, and a repeated command name is reused (resp/parser.ts).
-    argv[i] = i === 0 ? commandName(b, pos, pos + n) : latin1String(b, pos, pos + n);
+    // Short strings are built in JS; a repeated command name, or first argument (usually the
+    // key: a counter, a queue), reuses the last string with those bytes, so the keyspace's Map
+    // finds the very string it hashed before.
+    argv[i] = i === 0 ? commandName(b, pos, pos + n) : i === 1 ? firstArgument(b, pos, pos + n) : latin1String(b, pos, pos + n);
     pos += n;
   }
   if (pos !== end) throw new FrameError(`${end - pos} bytes after the command`);
   return argv;
 }
 
-/** Decodes one whole value spanning exactly [start, end). Throws FrameError. */
-export function decodeValue(buf: Buffer, start: number, end: number): Reply {
-  const r = new Reader(buf as Latin1Sliceable, start, end);
+/** The last first argument decoded (see decodeCommand). */
+let lastFirst = '';
+const MAX_REUSED = 64;
+
+function firstArgument(buf: Buffer, start: number, end: number): string {
+  const length = end - start;
+  const last = lastFirst;
+  if (last.length === length && length !== 0) {
+    let i = 0;
+    while (i < length && last.charCodeAt(i) === buf[start + i]) i++;
+    if (i === length) return last;
+  }
+  const s = latin1String(buf, start, end);
+  if (length <= MAX_REUSED) lastFirst = s;
+  return s;
+}
+
+/**
+ * Decodes one whole value spanning exactly [start, end). Throws FrameError. bin values are
+ * views into buf, or with `latin1` latin1 strings (for a caller that reuses buf afterwards).
+ */
+export function decodeValue(buf: Buffer, start: number, end: number, latin1 = false): Reply {
+  const r = new Reader(buf as Latin1Sliceable, start, end, latin1);
   if (start >= end) throw new FrameError('empty frame');
   const v = r.value(0);
   if (r.pos !== end) throw new FrameError(`${end - r.pos} bytes after the value`);
@@ -74,7 +96,7 @@ export function decodeValue(buf: Buffer, start: number, end: number): Reply {
 const MAX_DEPTH = 512;
 
 class Reader {
-  constructor(readonly buf: Latin1Sliceable, public pos: number, readonly end: number) {}
+  constructor(readonly buf: Latin1Sliceable, public pos: number, readonly end: number, readonly latin1Bytes = false) {}
 
   private need(n: number): void {
     if (this.pos + n > this.end) throw truncated();
@@ -104,9 +126,9 @@ class Reader {
     return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
   }
 
-  private bytes(n: number): Buffer {
+  private bytes(n: number): Buffer | string {
     this.need(n);
-    const v = this.buf.subarray(this.pos, this.pos + n);
+    const v = this.latin1Bytes ? latin1String(this.buf, this.pos, this.pos + n) : this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return v;
   }
@@ -148,7 +170,7 @@ class Reader {
         return new ReplyError(this.utf8(n));
       case EXT_SET:
       case EXT_PUSH: {
-        const inner = new Reader(this.buf, this.pos, end);
+        const inner = new Reader(this.buf, this.pos, end, this.latin1Bytes);
         const items = inner.value(depth + 1);
         if (!Array.isArray(items) || inner.pos !== end) throw new FrameError(`extension ${type} must hold exactly one array`);
         this.pos = end;

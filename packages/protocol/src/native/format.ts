@@ -38,6 +38,9 @@ export const FRAME_HEADER = 4;
 /** The hello must be small; it is read before the client has authenticated. */
 export const MAX_HELLO_FRAME = 64 * 1024;
 
+/** The biggest assembly buffer a reusing splitter keeps between frames. */
+const SPARE_MAX = 1 << 20;
+
 /** A frame body's first byte, per MessagePack type family (for clear protocol errors). */
 export function describeType(byte: number): string {
   if (byte <= 0x7f || byte >= 0xe0 || (byte >= 0xcc && byte <= 0xd3)) return 'an integer';
@@ -58,6 +61,15 @@ export function describeType(byte: number): string {
  * bytes that actually arrived (a peer announcing 1 GiB and sending nothing costs nothing).
  */
 export class FrameSplitter {
+  /**
+   * @param reuse the caller copies what it keeps from a frame before onFrame returns (the
+   *   owner's command decoder makes strings), so one assembly buffer serves frame after frame:
+   *   warm memory instead of a fresh buffer per big frame (slab.ts says why that matters).
+   */
+  constructor(private readonly reuse = false) {}
+
+  /** An assembly buffer kept for the next split frame (reuse). */
+  private spare: Buffer | null = null;
   /** The announced length of the frame being assembled, or -1 between frames. */
   private length = -1;
   /** Length-prefix bytes held between chunks (fewer than 4). */
@@ -105,7 +117,10 @@ export class FrameSplitter {
         }
         this.length = length;
         this.assembled = 0;
-        this.assembly = Buffer.allocUnsafe(Math.min(length, Math.max(64 * 1024, 2 * (size - pos))));
+        const spare = this.spare;
+        this.spare = null;
+        this.assembly = spare !== null && spare.length >= length ? spare
+          : Buffer.allocUnsafe(Math.min(length, Math.max(64 * 1024, 2 * (size - pos))));
       }
       // Assembling: copy what this chunk holds of the frame.
       const want = this.length - this.assembled;
@@ -125,6 +140,7 @@ export class FrameSplitter {
       this.assembly = null;
       this.assembled = 0;
       const r = onFrame(assembly, 0, length);
+      if (this.reuse && assembly.length <= SPARE_MAX) this.spare = assembly;
       if (r === false) return false;
       if (typeof r === 'string') return r;
     }

@@ -358,22 +358,22 @@ describe('NativeRequestWriter.command → decodeCommand', () => {
     expect(roundTrip([argv]).argv).toEqual([argv]);
   });
 
-  it('arguments of 64 KiB and more become pieces of their own, between pipelined commands', () => {
-    const big = pattern(65536, 11);
-    const huge = pattern(300000, 13);
-    const commands = [['PING'], ['SET', 'a', big], ['GET', 'a'], ['SET', 'b', huge], ['SET', 'c', pattern(65535)], ['PING']];
+  it('arguments of 1 MiB and more become pieces of their own, between pipelined commands', () => {
+    const big = pattern(1 << 20, 11);
+    const huge = pattern(3 << 20, 13);
+    const commands = [['PING'], ['SET', 'a', big], ['GET', 'a'], ['SET', 'b', huge], ['SET', 'c', pattern((1 << 20) - 1)], ['PING']];
     const { argv, pieces } = roundTrip(commands);
     expect(argv).toEqual(commands);
     expect(pieces.find((p) => p.length === big.length)?.toString('latin1')).toBe(big);
     expect(pieces.find((p) => p.length === huge.length)?.toString('latin1')).toBe(huge);
-    expect(pieces.some((p) => p.length === 65535)).toBe(false); // below the threshold: copied inline
+    expect(pieces.some((p) => p.length === (1 << 20) - 1)).toBe(false); // below the threshold: copied inline
   });
 
   // Was a bug: after cut() for a large argument, later arguments of the same command were
   // written into the old buffer, over the frame's own length prefix (`SET k <big>` hid it).
   it.each<[string, string[]]>([
-    ['SET k <64 KiB> EX 10', ['SET', 'k', 'v'.repeat(65536), 'EX', '10']],
-    ['RPUSH l <64 KiB> <64 KiB>', ['RPUSH', 'l', 'x'.repeat(65536), 'y'.repeat(65536)]],
+    ['SET k <1 MiB> EX 10', ['SET', 'k', 'v'.repeat(1 << 20), 'EX', '10']],
+    ['RPUSH l <1 MiB> <1 MiB>', ['RPUSH', 'l', 'x'.repeat(1 << 20), 'y'.repeat(1 << 20)]],
   ])('an argument after a large one: %s', (_name, argv) => {
     expect(roundTrip([argv]).argv).toEqual([argv]);
   });

@@ -26,7 +26,8 @@ export class NativeRequestParser {
   /** The first bytes looked like RESP (a Redis client on the native socket). */
   respClient = false;
 
-  private readonly splitter = new FrameSplitter();
+  /** Commands are decoded into strings before onFrame returns: assembly buffers are reused. */
+  private readonly splitter = new FrameSplitter(true);
   private helloDone = false;
   /** No byte has arrived yet (the RESP-client check looks at the very first one). */
   private fresh = true;

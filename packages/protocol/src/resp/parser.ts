@@ -103,6 +103,8 @@ const MAX_BLOCK = 16 * 1024;
  * declared length alone: a peer must send bytes to make us hold 4× as many.
  */
 const PREALLOCATE_PAYLOAD = 1 << 20;
+/** The biggest joined element kept for reuse. */
+const SPARE_MAX = 1 << 20;
 
 type LatinSliceable = Buffer & { latin1Slice(start: number, end: number): string };
 const fromCharCode = String.fromCharCode;
@@ -300,6 +302,14 @@ export class RequestParser {
   /** The block small pieces are copied into; its first blockUsed bytes follow `parts`. */
   private block: Buffer | null = null;
   private blockUsed = 0;
+  /**
+   * A buffer kept from a joined big element for the next one (at most SPARE_MAX bytes): the
+   * element is parsed into strings before it is reused, and warm memory is far cheaper to
+   * fill than fresh (slab.ts).
+   */
+  private spare: Buffer | null = null;
+  /** The spare in use as `payload` (payload is a view of it). */
+  private payloadSpare: Buffer | null = null;
   /** A big payload's final buffer (PREALLOCATE_PAYLOAD): held bytes are its first partsLength. */
   private payload: Buffer | null = null;
   /** The held header line ends with CR: only its LF is missing. */
@@ -379,9 +389,11 @@ export class RequestParser {
     this.append(take === chunk.length ? chunk : chunk.subarray(0, take));
     this.closeBlock();
     const joined = this.payload !== null ? this.payload : Buffer.concat(this.parts, this.partsLength);
+    const reusable = this.payloadSpare ?? (joined.length >= SMALL_PIECE && joined.length <= SPARE_MAX ? joined : null);
     this.releaseHeld();
     // The joined buffer holds exactly the element, so parse() consumes all of it.
     const error = this.parse(joined, 0, onCommand);
+    if (reusable !== null && (this.spare === null || this.spare.length < reusable.length)) this.spare = reusable;
     if (error !== undefined || this.stopped) return -1;
     return take;
   }
@@ -398,6 +410,18 @@ export class RequestParser {
   /** Adds a piece to the held bytes: small pieces by copy into a block, others by reference. */
   private append(piece: Buffer): void {
     const length = piece.length;
+    const spare = this.spare;
+    if (this.payload === null && this.held === HELD_PAYLOAD && spare !== null && spare.length >= this.bulkLength + 2) {
+      // A payload that fits the spare goes straight into it.
+      this.closeBlock();
+      const payload = spare.subarray(0, this.bulkLength + 2);
+      let at = 0;
+      for (const part of this.parts) at += part.copy(payload, at);
+      this.parts = [payload];
+      this.payload = payload;
+      this.payloadSpare = spare;
+      this.spare = null;
+    }
     if (this.payload === null && this.held === HELD_PAYLOAD && this.bulkLength >= PREALLOCATE_PAYLOAD
       && (this.partsLength + length) * 4 >= this.bulkLength) {
       this.closeBlock();
@@ -438,6 +462,7 @@ export class RequestParser {
   private releaseHeld(): void {
     this.held = HELD_NOTHING;
     this.payload = null;
+    this.payloadSpare = null;
     this.parts = [];
     this.partsLength = 0;
     this.block = null;
