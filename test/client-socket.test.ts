@@ -33,6 +33,19 @@ const key = (name: string): string => `${name}:${++seq}`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** p, or a rejection naming `what` if it has not settled within ms (a hang fails the test). */
+/** A Unix socket server that accepts connections and never answers. */
+async function muteServer(name: string): Promise<{ path: string; accepted: net.Socket[]; close: () => Promise<void> }> {
+  const path = sockPath(name);
+  const accepted: net.Socket[] = [];
+  const mute = net.createServer((s) => { accepted.push(s); s.on('error', () => {}); });
+  await new Promise<void>((r) => mute.listen(path, r));
+  const close = async (): Promise<void> => {
+    for (const s of accepted) s.destroy();
+    await new Promise((r) => mute.close(r));
+  };
+  return { path, accepted, close };
+}
+
 function within<T>(p: Promise<T>, ms: number, what = 'the call'): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
@@ -431,17 +444,13 @@ describe('a real nodis-server killed and restarted under load', () => {
 
 describe('timeouts', () => {
   it('connectTimeout: a socket that accepts and never answers the hello', async () => {
-    const p = sockPath('mute');
-    const accepted: net.Socket[] = [];
-    const mute = net.createServer((s) => { accepted.push(s); s.on('error', () => {}); });
-    await new Promise<void>((r) => mute.listen(p, r));
+    const { path: p, accepted, close } = await muteServer('mute');
     try {
       const err = await within(connect(`unix://${p}`, { connectTimeout: 300 }).then(() => undefined, (e: Error) => e), 5000, 'connect');
       expect(err?.message).toBe(`nodis: could not connect to ${p} within 300 ms`);
       expect(accepted.length).toBe(1);
     } finally {
-      for (const s of accepted) s.destroy();
-      await new Promise((r) => mute.close(r));
+      await close();
     }
   });
 
@@ -682,10 +691,7 @@ describe.each([
   });
 
   it('connect(url, { signal }) aborted during the handshake rejects with the reason', async () => {
-    const p = sockPath('mute-abort');
-    const accepted: net.Socket[] = [];
-    const mute = net.createServer((s) => { accepted.push(s); s.on('error', () => {}); });
-    await new Promise<void>((r) => mute.listen(p, r));
+    const { path: p, accepted, close } = await muteServer('mute-abort');
     try {
       const ac = new AbortController();
       // The native hello, or (resp) the SELECT, goes unanswered.
@@ -695,8 +701,7 @@ describe.each([
       ac.abort();
       expectAbortError(await within(connecting, 2000, 'the aborted connect'), ac.signal);
     } finally {
-      for (const s of accepted) s.destroy();
-      await new Promise((r) => mute.close(r));
+      await close();
     }
   });
 

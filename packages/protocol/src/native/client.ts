@@ -2,7 +2,7 @@
  * The client's side of the native protocol (format.ts): commands → frames, frames → replies.
  */
 import { decodeValue, FrameError } from './decode.js';
-import { FrameSplitter, NATIVE_PROTOCOL, NATIVE_VERSION } from './format.js';
+import { ARRAY_HEADER, BIN_HEADER, FrameSplitter, NATIVE_PROTOCOL, NATIVE_VERSION, STR_HEADER, writeHeader } from './format.js';
 import type { Reply } from '../values.js';
 import type { LatinWritable } from '../slab.js';
 
@@ -63,34 +63,11 @@ export class NativeRequestWriter {
     this.reserve(4 + 5 + inline);
     let buf = this.buf;
     buf.writeUInt32BE(body, this.pos);
-    this.pos += 4;
-    if (count < 16) {
-      buf[this.pos++] = 0x90 | count;
-    } else if (count < 0x10000) {
-      buf[this.pos] = 0xdc;
-      buf.writeUInt16BE(count, this.pos + 1);
-      this.pos += 3;
-    } else {
-      buf[this.pos] = 0xdd;
-      buf.writeUInt32BE(count, this.pos + 1);
-      this.pos += 5;
-    }
+    this.pos = writeHeader(buf, this.pos + 4, count, ARRAY_HEADER);
     for (let i = 0; i < count; i++) {
       const s = argv[i]!;
       const n = s.length;
-      if (n < 0x100) {
-        buf[this.pos] = 0xc4;
-        buf[this.pos + 1] = n;
-        this.pos += 2;
-      } else if (n < 0x10000) {
-        buf[this.pos] = 0xc5;
-        buf.writeUInt16BE(n, this.pos + 1);
-        this.pos += 3;
-      } else {
-        buf[this.pos] = 0xc6;
-        buf.writeUInt32BE(n, this.pos + 1);
-        this.pos += 5;
-      }
+      this.pos = writeHeader(buf, this.pos, n, BIN_HEADER);
       if (n >= LARGE_ARGUMENT) {
         this.cut();
         buf = this.buf; // the next arguments go to the fresh buffer
@@ -156,13 +133,8 @@ export class NativeRequestWriter {
 
 function str(s: string): Buffer {
   const bytes = Buffer.from(s, 'utf8');
-  const n = bytes.length;
-  let header: Buffer;
-  if (n < 32) header = Buffer.from([0xa0 | n]);
-  else if (n < 0x100) header = Buffer.from([0xd9, n]);
-  else if (n < 0x10000) header = Buffer.from([0xda, n >> 8, n & 0xff]);
-  else { header = Buffer.alloc(5); header[0] = 0xdb; header.writeUInt32BE(n, 1); }
-  return Buffer.concat([header, bytes]);
+  const header = Buffer.alloc(5);
+  return Buffer.concat([header.subarray(0, writeHeader(header, 0, bytes.length, STR_HEADER)), bytes]);
 }
 
 /**

@@ -7,7 +7,7 @@ import {
   ReplyDouble, ReplyError, ReplyMap, ReplyPush, ReplySet, ReplyVerbatim, SimpleString, type Reply,
 } from '../values.js';
 import { describeType, EXT_ERROR, EXT_PUSH, EXT_SET, EXT_VERBATIM } from './format.js';
-import { commandName, latin1String } from '../resp/parser.js';
+import { commandName, latin1String, ReusedString } from '../resp/parser.js';
 
 type Latin1Sliceable = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
 
@@ -56,7 +56,7 @@ export function decodeCommand(buf: Buffer, start: number, end: number, maxArgLen
     // Short strings are built in JS; a repeated command name, or first argument (usually the
     // key: a counter, a queue), reuses the last string with those bytes, so the keyspace's Map
     // finds the very string it hashed before.
-    argv[i] = i === 0 ? commandName(b, pos, pos + n) : i === 1 ? firstArgument(b, pos, pos + n) : latin1String(b, pos, pos + n);
+    argv[i] = i === 0 ? commandName(b, pos, pos + n) : i === 1 ? firstArguments.get(b, pos, pos + n) : latin1String(b, pos, pos + n);
     pos += n;
   }
   if (pos !== end) throw new FrameError(`${end - pos} bytes after the command`);
@@ -64,21 +64,7 @@ export function decodeCommand(buf: Buffer, start: number, end: number, maxArgLen
 }
 
 /** The last first argument decoded (see decodeCommand). */
-let lastFirst = '';
-const MAX_REUSED = 64;
-
-function firstArgument(buf: Buffer, start: number, end: number): string {
-  const length = end - start;
-  const last = lastFirst;
-  if (last.length === length && length !== 0) {
-    let i = 0;
-    while (i < length && last.charCodeAt(i) === buf[start + i]) i++;
-    if (i === length) return last;
-  }
-  const s = latin1String(buf, start, end);
-  if (length <= MAX_REUSED) lastFirst = s;
-  return s;
-}
+const firstArguments = new ReusedString(64);
 
 /**
  * Decodes one whole value spanning exactly [start, end). Throws FrameError. bin values are

@@ -33,6 +33,33 @@ export const EXT_SET = 2;
 export const EXT_PUSH = 3;
 export const EXT_VERBATIM = 4;
 
+/** MessagePack header families: [fix base, fix limit (exclusive), 8-bit type or -1, 16-bit, 32-bit]. */
+export const ARRAY_HEADER = [0x90, 16, -1, 0xdc, 0xdd] as const;
+export const MAP_HEADER = [0x80, 16, -1, 0xde, 0xdf] as const;
+export const STR_HEADER = [0xa0, 32, 0xd9, 0xda, 0xdb] as const;
+export const BIN_HEADER = [0, 0, 0xc4, 0xc5, 0xc6] as const;
+
+/** Writes the smallest header of `family` for n at pos (room reserved); returns the new pos. */
+export function writeHeader(buf: Buffer, pos: number, n: number, family: readonly [number, number, number, number, number]): number {
+  if (n < family[1]) {
+    buf[pos] = family[0] | n;
+    return pos + 1;
+  }
+  if (n < 0x100 && family[2] >= 0) {
+    buf[pos] = family[2];
+    buf[pos + 1] = n;
+    return pos + 2;
+  }
+  if (n < 0x10000) {
+    buf[pos] = family[3];
+    buf.writeUInt16BE(n, pos + 1);
+    return pos + 3;
+  }
+  buf[pos] = family[4];
+  buf.writeUInt32BE(n, pos + 1);
+  return pos + 5;
+}
+
 /** Bytes of the length prefix. */
 export const FRAME_HEADER = 4;
 /** The hello must be small; it is read before the client has authenticated. */

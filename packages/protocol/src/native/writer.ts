@@ -9,7 +9,9 @@
  */
 import { formatDouble } from '../values.js';
 import { SlabWriter } from '../slab.js';
-import { EXT_ERROR, EXT_PUSH, EXT_SET, EXT_VERBATIM, FRAME_HEADER } from './format.js';
+import {
+  ARRAY_HEADER, BIN_HEADER, EXT_ERROR, EXT_PUSH, EXT_SET, EXT_VERBATIM, FRAME_HEADER, MAP_HEADER, STR_HEADER, writeHeader,
+} from './format.js';
 
 /** Strings shorter than this are copied byte by byte: cheaper than a call into C++. */
 const SHORT_STRING = 24;
@@ -80,38 +82,12 @@ export class NativeWriter extends SlabWriter {
   }
 
   private arrayHeader(n: number): void {
-    const buf = this.buf;
-    if (n < 16) {
-      buf[this.pos++] = 0x90 | n;
-    } else if (n < 0x10000) {
-      buf[this.pos] = 0xdc;
-      buf.writeUInt16BE(n, this.pos + 1);
-      this.pos += 3;
-    } else {
-      buf[this.pos] = 0xdd;
-      buf.writeUInt32BE(n, this.pos + 1);
-      this.pos += 5;
-    }
+    this.pos = writeHeader(this.buf, this.pos, n, ARRAY_HEADER);
   }
 
-  /** bin or str header (0xc4 / 0xd9 families) for n bytes. */
+  /** bin or str header for n bytes. */
   private bytesHeader(n: number, str: boolean): void {
-    const buf = this.buf;
-    if (str && n < 32) {
-      buf[this.pos++] = 0xa0 | n;
-    } else if (n < 0x100) {
-      buf[this.pos] = str ? 0xd9 : 0xc4;
-      buf[this.pos + 1] = n;
-      this.pos += 2;
-    } else if (n < 0x10000) {
-      buf[this.pos] = str ? 0xda : 0xc5;
-      buf.writeUInt16BE(n, this.pos + 1);
-      this.pos += 3;
-    } else {
-      buf[this.pos] = str ? 0xdb : 0xc6;
-      buf.writeUInt32BE(n, this.pos + 1);
-      this.pos += 5;
-    }
+    this.pos = writeHeader(this.buf, this.pos, n, str ? STR_HEADER : BIN_HEADER);
   }
 
   /** Writes a latin1 string's bytes (room reserved). */
@@ -241,18 +217,7 @@ export class NativeWriter extends SlabWriter {
       return;
     }
     this.begin(5);
-    const buf = this.buf;
-    if (pairs < 16) {
-      buf[this.pos++] = 0x80 | pairs;
-    } else if (pairs < 0x10000) {
-      buf[this.pos] = 0xde;
-      buf.writeUInt16BE(pairs, this.pos + 1);
-      this.pos += 3;
-    } else {
-      buf[this.pos] = 0xdf;
-      buf.writeUInt32BE(pairs, this.pos + 1);
-      this.pos += 5;
-    }
+    this.pos = writeHeader(this.buf, this.pos, pairs, MAP_HEADER);
     this.open(pairs * 2, -1);
   }
 

@@ -139,26 +139,34 @@ export function latin1String(buf: Buffer, start: number, end: number): string {
   }
 }
 
-/** The last command name made into a string (see commandName). */
-let lastName = '';
-const MAX_INTERNED_NAME = 24;
-
 /**
- * argv[0] as a string, reusing the previous command's string when the bytes are the same
- * (pipelines and most workloads repeat a few commands): no allocation, and V8 keeps the hash it
- * computed for the command-table lookup on the string, so that lookup does not hash again.
+ * A string of buf[start, end) that reuses the last one made in the same slot when the bytes are
+ * the same (pipelines and most workloads repeat a command, and often a key): no allocation, and
+ * V8 keeps the hash it computed on the string, so a Map lookup with it does not hash again.
+ * Strings longer than `max` are made but not remembered.
  */
-export function commandName(buf: Buffer, start: number, end: number): string {
-  const length = end - start;
-  const last = lastName;
-  if (last.length === length) {
-    let i = 0;
-    while (i < length && last.charCodeAt(i) === buf[start + i]) i++;
-    if (i === length) return last;
+export class ReusedString {
+  private last = '';
+  constructor(private readonly max: number) {}
+
+  get(buf: Buffer, start: number, end: number): string {
+    const length = end - start;
+    const last = this.last;
+    if (last.length === length && length !== 0) {
+      let i = 0;
+      while (i < length && last.charCodeAt(i) === buf[start + i]) i++;
+      if (i === length) return last;
+    }
+    const s = latin1String(buf, start, end);
+    if (length <= this.max) this.last = s;
+    return s;
   }
-  const name = latin1String(buf, start, end);
-  if (length <= MAX_INTERNED_NAME) lastName = name;
-  return name;
+}
+
+/** argv[0]: the command name (the command table lookup then reuses the string's hash). */
+const commandNames = new ReusedString(24);
+export function commandName(buf: Buffer, start: number, end: number): string {
+  return commandNames.get(buf, start, end);
 }
 
 /**
