@@ -310,20 +310,21 @@ export class StreamTransport implements Transport {
     );
   };
 
+  /** Writes what the encoder holds: one write, or one writev for several pieces. */
   private write(socket: net.Socket, encoder: Encoder): void {
-      const pieces = encoder.take();
-      if (pieces.length === 0) return;
-      if (pieces.length === 1) {
-        socket.write(pieces[0]!);
-      } else {
-        // Several pieces (big arguments are pieces of their own): one writev.
-        socket.cork();
-        for (const piece of pieces) socket.write(piece);
-        socket.uncork();
-      }
-      // Written straight into the kernel (nothing queued in Node): the buffer can be reused.
-      if (socket.writableLength === 0) encoder.recycle?.();
-      if (POLL) this.poller.touch();
+    const pieces = encoder.take();
+    if (pieces.length === 0) return;
+    if (pieces.length === 1) {
+      socket.write(pieces[0]!);
+    } else {
+      // Several pieces (big arguments are pieces of their own): one writev.
+      socket.cork();
+      for (const piece of pieces) socket.write(piece);
+      socket.uncork();
+    }
+    // Written straight into the kernel (nothing queued in Node): the buffer can be reused.
+    if (socket.writableLength === 0) encoder.recycle?.();
+    if (POLL) this.poller.touch();
   }
 
   /** Polls the event loop while replies are due (poll.ts in @nodis/protocol): they often come in µs. */
