@@ -28,13 +28,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { median, sleep, withTimeout, opt as optOf } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? def : args[i + 1];
-};
+const opt = (name, def) => optOf(args, name, def);
 const ROUNDS = Number(opt('rounds', 3));
 const SECONDS = Number(opt('seconds', 1));
 const WARMUP = Number(opt('warmup', 0.3));
@@ -100,13 +98,6 @@ if (ROWS.length === 0) {
 /** The key each nodis/redis row increments is checked afterwards on this store. */
 const storeOf = (row) => (row.id.startsWith('redis') ? 'redis' : row.id.startsWith('nodis') || row.id.startsWith('piscina') ? 'nodis' : undefined);
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer after ${ms / 1000} s (hung)`)), ms); });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 // --- redis-server over a Unix socket -------------------------------------------------------
 

@@ -50,13 +50,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median, sleep, withTimeout, freePort, opt as optOf } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? def : args[i + 1];
-};
+const opt = (name, def) => optOf(args, name, def);
 /** Smoke run: does every row work end to end? (Numbers too short to compare.) */
 const QUICK = args.includes('--quick') || /^(1|true|yes)$/i.test(process.env.NODIS_BENCH_QUICK ?? '');
 const ROUNDS = Number(opt('rounds', QUICK ? 1 : 3));
@@ -148,27 +146,10 @@ if (ROWS.length === 0) {
   process.exit(2);
 }
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (x) => (x === undefined ? '—' : x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e4 ? `${(x / 1e3).toFixed(0)} k` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(0));
 const fmtUs = (x) => (x === undefined ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer after ${ms / 1000} s (hung)`)), ms); });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 // --- servers --------------------------------------------------------------------------------
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
 
 const canConnect = (where) => new Promise((r) => {
   const s = typeof where === 'string' ? net.connect(where) : net.connect(where.port, '127.0.0.1');

@@ -19,13 +19,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median, freePort, opt as optOf } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? def : args[i + 1];
-};
+const opt = (name, def) => optOf(args, name, def);
 const ROUNDS = Number(opt('rounds', 3));
 const REQUESTS = Number(opt('requests', 100000));
 const CLIENTS = Number(opt('clients', 50));
@@ -40,14 +38,6 @@ const PRELOAD = opt('preload-zset', '');
 const customName = (c, i) => `${c.split(' ')[0].toLowerCase()}#${i + 1}`;
 const ROWS = [...TESTS.filter(Boolean), ...CUSTOM.map(customName)];
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 async function waitFor(port, sock) {
   for (let i = 0; i < 400; i++) {
     const ok = await new Promise((r) => {
@@ -130,7 +120,6 @@ async function preloadZset(server) {
   sock.destroy();
 }
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
 if (spawnSync('sh', ['-c', 'command -v redis-benchmark']).status !== 0) {
   console.error('redis-benchmark is not installed (apt-get install redis-tools)');

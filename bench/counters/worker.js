@@ -9,6 +9,7 @@ import { parentPort, workerData, Worker } from 'node:worker_threads';
 import { connect } from '@nodis/client';
 import Redis from 'ioredis';
 import { addLoop, CONTROL_INTS, COUNTER, DONE, PEER_OPS, START, STOP } from './atomics.js';
+import { percentiles, runBatches } from '../lib.js';
 
 const peerFile = new URL('./peer.js', import.meta.url);
 /** Per-op latency is sampled on 1 op in SAMPLE_EVERY (two hrtime reads per sample). */
@@ -49,13 +50,6 @@ function counterRoundTrip() {
     resolveCounter = resolve;
     counterPeer.postMessage(0);
   });
-}
-
-function percentiles(samples) {
-  if (samples.length === 0) return {};
-  const s = Float64Array.from(samples).sort();
-  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))] / 1000;
-  return { p50Us: at(0.5), p90Us: at(0.9), p99Us: at(0.99), samples: s.length };
 }
 
 /** One sync op at a time until the deadline or maxOps; samples latency if asked. */
@@ -100,19 +94,6 @@ async function runAwaited(op, seconds, maxOps, sample) {
     if (performance.now() >= deadline) break;
   }
   return { ops, seconds: (performance.now() - start) / 1000, ...(sample ? percentiles(lat) : {}) };
-}
-
-/** Whole batches (`batchOp()` issues `batch` ops and resolves when all are answered). */
-async function runBatches(batchOp, batch, seconds, maxOps) {
-  const start = performance.now();
-  const deadline = start + seconds * 1000;
-  let ops = 0;
-  while (ops < maxOps) {
-    await batchOp();
-    ops += batch;
-    if (performance.now() >= deadline) break;
-  }
-  return { ops, seconds: (performance.now() - start) / 1000 };
 }
 
 function promiseBatch(issue, batch) {

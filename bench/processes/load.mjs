@@ -11,6 +11,7 @@
 //   parent → { type: 'stop' }  → child closes its connections, answers { type: 'stopped' }, exits.
 import { connect } from '@nodis/client';
 import Redis from 'ioredis';
+import { percentiles, runBatches } from '../lib.js';
 
 /** Awaited ops per clock check. */
 const CHUNK = 64;
@@ -116,13 +117,6 @@ async function setup(targets) {
 }
 const PRIME_BATCH = Array.from({ length: 100 }, (_, i) => (i % 2 ? ['incr', 'processes:prime'] : ['get', 'processes:prime']));
 
-function percentiles(samples) {
-  if (samples.length === 0) return {};
-  const s = Float64Array.from(samples).sort();
-  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))] / 1000;
-  return { p50Us: at(0.5), p90Us: at(0.9), p99Us: at(0.99), samples: s.length };
-}
-
 /** `op(i)` awaited one at a time until the deadline or maxOps; samples latency if asked. */
 async function runAwaited(op, seconds, maxOps, sample) {
   const lat = [];
@@ -143,19 +137,6 @@ async function runAwaited(op, seconds, maxOps, sample) {
     if (performance.now() >= deadline) break;
   }
   return { ops, seconds: (performance.now() - start) / 1000, ...(sample ? percentiles(lat) : {}) };
-}
-
-/** Whole batches: `batchOp()` issues `batch` ops and resolves when all are answered. */
-async function runBatches(batchOp, batch, seconds, maxOps) {
-  const start = performance.now();
-  const deadline = start + seconds * 1000;
-  let ops = 0;
-  while (ops < maxOps) {
-    await batchOp();
-    ops += batch;
-    if (performance.now() >= deadline) break;
-  }
-  return { ops, seconds: (performance.now() - start) / 1000 };
 }
 
 /** The value a SET/GET row writes: recognisable per size, ASCII so both clients send it as is. */

@@ -1,0 +1,51 @@
+// Helpers the bench scripts share (counters.js, processes.js, vs-redis.js, and the load code
+// that runs in their workers and child processes).
+import net from 'node:net';
+
+/** `--name value` from the command line, or `def`. */
+export function opt(args, name, def) {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? def : args[i + 1];
+}
+
+export const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Rejects with "<what>: no answer after N s (hung)" when `promise` takes longer than ms. */
+export function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer after ${ms / 1000} s (hung)`)), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A free loopback TCP port. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** p50/p90/p99 in µs of latency samples in ns. */
+export function percentiles(samples) {
+  if (samples.length === 0) return {};
+  const s = Float64Array.from(samples).sort();
+  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))] / 1000;
+  return { p50Us: at(0.5), p90Us: at(0.9), p99Us: at(0.99), samples: s.length };
+}
+
+/** Whole batches: `batchOp()` issues `batch` ops and resolves when all are answered. */
+export async function runBatches(batchOp, batch, seconds, maxOps) {
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  let ops = 0;
+  while (ops < maxOps) {
+    await batchOp();
+    ops += batch;
+    if (performance.now() >= deadline) break;
+  }
+  return { ops, seconds: (performance.now() - start) / 1000 };
+}
