@@ -308,15 +308,15 @@ describe('socket handshake: protocol versions and the wrong kind of socket', () 
     }
   });
 
-  it("unix:// pointed at nodis's RESP socket fails within connectTimeout (the RESP server waits for a line end)", async () => {
+  it("unix:// pointed at nodis's RESP socket fails within connectTimeout, naming the likely cause", async () => {
     // nodis's RESP listener reads the binary hello as the start of an inline command and
-    // waits for its line end, so it never answers: the client gives up at connectTimeout rather
-    // than with the redis+unix:// hint (which needs the peer to say something).
+    // waits for its line end, so it never answers: the client gives up at connectTimeout and
+    // says that no native hello came back.
     const connecting = within(connect(`unix://${server.unixsocket}`, { connectTimeout: 1000 }), 6000, 'connect to the RESP socket');
     const err = await connecting.then(() => undefined, (e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err!.message).not.toContain('TEST:'); // settled by the client, not by our bound
-    expect(err!.message).toBe(`nodis: could not connect to ${server.unixsocket} within 1000 ms`);
+    expect(err!.message).toBe(`nodis: could not connect to ${server.unixsocket} within 1000 ms (no nodis native hello came back: for a RESP socket, use redis+unix://)`);
   });
 });
 
@@ -447,7 +447,7 @@ describe('timeouts', () => {
     const { path: p, accepted, close } = await muteServer('mute');
     try {
       const err = await within(connect(`unix://${p}`, { connectTimeout: 300 }).then(() => undefined, (e: Error) => e), 5000, 'connect');
-      expect(err?.message).toBe(`nodis: could not connect to ${p} within 300 ms`);
+      expect(err?.message).toBe(`nodis: could not connect to ${p} within 300 ms (no nodis native hello came back: for a RESP socket, use redis+unix://)`);
       expect(accepted.length).toBe(1);
     } finally {
       await close();

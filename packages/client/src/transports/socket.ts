@@ -40,6 +40,9 @@ class GreetedParser {
 function socketCodec(display: string): StreamCodec {
   return {
     kind: 'socket',
+    // A RESP server reads the binary hello as the start of an inline command and waits for a
+    // line end that never comes.
+    silentPeerHint: 'no nodis native hello came back: for a RESP socket, use redis+unix://',
     encoder: () => new NativeRequestWriter(),
     parser: () => new GreetedParser(display),
     greeting: (encoder) => (encoder as NativeRequestWriter).hello(CLIENT_NAME),

@@ -59,6 +59,8 @@ export interface StreamCodec {
   greeting?(encoder: Encoder): void;
   /** Checks the greeting's reply; returns the server's id for this connection, or throws. */
   greeted?(reply: Reply, target: StreamTarget): number;
+  /** Added to a connect timeout's message after the TCP/Unix connect succeeded (a likely cause). */
+  silentPeerHint?: string;
 }
 
 /** NODIS_POLL=0 turns polling for replies off (A/B measurements). */
@@ -361,9 +363,14 @@ export class StreamTransport implements Transport {
     socket.setNoDelay(true);
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
+    /** The socket connected: a timeout now means the peer never answered the handshake. */
+    let connected = false;
     // Any failure until the handshake ends destroys the socket and rejects `ready`.
     const ready = new Promise<void>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`nodis: could not connect to ${target.display} within ${timeout} ms`)), timeout);
+      timer = setTimeout(() => {
+        const hint = connected && codec.silentPeerHint !== undefined ? ` (${codec.silentPeerHint})` : '';
+        reject(new Error(`nodis: could not connect to ${target.display} within ${timeout} ms${hint}`));
+      }, timeout);
       socket.once('error', (e) => reject(new Error(`nodis: could not connect to ${target.display}: ${e.message}`)));
       socket.once('close', () => reject(new Error(`nodis: ${target.display} closed the connection during the handshake`)));
       if (signal !== undefined) {
@@ -375,6 +382,7 @@ export class StreamTransport implements Transport {
     ready.catch(() => {});
     try {
       await Promise.race([ready, new Promise<void>((resolve) => socket.once('connect', resolve))]);
+      connected = true;
       if (this.closed) throw new Error('nodis: the connection is closed');
       this.socket = socket;
       await Promise.race([ready, this.handshake(socket)]);
