@@ -614,6 +614,17 @@ describe('client-output-buffer-limit and backpressure', () => {
       expect(ids).toContain(clients.nativeId);
       expect(ids).toContain(clients.respId);
       expect(clients.native.isClosed).toBe(false);
+      // CLIENT LIST shows the unsent replies as Redis lays them out: 16 KiB in obl, the rest
+      // in 16 KiB blocks (oll, omem). Backpressure holds about 1 MiB, and at least one reply.
+      const list = String(await admin(server, 'CLIENT', 'LIST'));
+      for (const id of [clients.nativeId, clients.respId]) {
+        const line = list.split('\n').find((l) => l.startsWith(`id=${id} `))!;
+        const field = (name: string): number => Number(new RegExp(` ${name}=(\\d+)`).exec(line)![1]);
+        expect(field('obl')).toBe(16 * 1024);
+        expect(field('omem')).toBeGreaterThan(MB / 2);
+        expect(field('omem')).toBeLessThan(4 * MB);
+        expect(field('oll')).toBe(Math.ceil(field('omem') / (16 * 1024)));
+      }
       const after = process.memoryUsage();
       expect(after.rss - before.rss).toBeLessThan(100 * MB);
       // Another client is served meanwhile.

@@ -50,6 +50,11 @@ export class Client {
    * (a blocked client served by another client's push, or timed out), so the host flushes it.
    */
   onDeferredReply: (() => void) | undefined;
+  /**
+   * Set by the host: reply bytes written for this client and not yet taken by its peer
+   * (CLIENT LIST's obl/oll/omem). Undefined: nothing is buffered (memory transport).
+   */
+  outputBytes: (() => number) | undefined;
 
   constructor(readonly engine: Engine, id: number, options: ClientOptions) {
     this.id = id;

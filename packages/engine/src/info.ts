@@ -359,9 +359,14 @@ function keyspaceFields(engine: Engine): Fields {
   return out;
 }
 
+/** Redis's fixed per-client reply buffer; replies beyond it go to a list of 16 KiB blocks. */
+const REPLY_BUFFER = 16 * 1024;
+
 /**
  * One CLIENT LIST / CLIENT INFO line (with its trailing newline), fields in Redis 7.0's order.
- * Buffer and memory figures nodis does not track read 0.
+ * Output figures are read as Redis lays them out: the first 16 KiB of unsent replies in the
+ * fixed buffer (obl), the rest as blocks of 16 KiB (oll, omem). Other buffer and memory
+ * figures nodis does not track read 0.
  */
 export function clientInfoLine(client: Client, now: number): string {
   let flags = '';
@@ -372,8 +377,12 @@ export function clientInfoLine(client: Client, now: number): string {
   if (flags === '') flags = 'N';
   const age = Math.max(0, Math.floor((now - client.createdAt) / 1000));
   const idle = Math.max(0, Math.floor((now - client.lastInteraction) / 1000));
+  const output = client.outputBytes?.() ?? 0;
+  const obl = Math.min(output, REPLY_BUFFER);
+  const omem = output - obl;
+  const oll = Math.ceil(omem / REPLY_BUFFER);
   return `id=${client.id} addr=${client.addr} laddr=${client.laddr} fd=${client.fd} name=${client.name}`
     + ` age=${age} idle=${idle} flags=${flags} db=${client.db.index} sub=0 psub=0 ssub=0 multi=-1`
-    + ' qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r'
+    + ` qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=${obl} oll=${oll} omem=${omem} tot-mem=${omem} events=r`
     + ` cmd=${client.lastCommand} user=default redir=-1 resp=${client.protocol}\n`;
 }

@@ -110,6 +110,7 @@ export class CommandConnection {
       close: () => this.close(false),
     });
     this.parser.authenticated = this.client.authenticated;
+    this.client.outputBytes = () => this.sink.backlog + this.writer.length;
     this.pauseAt = pauseThreshold(outputLimits(engine));
     // A deferred reply is written while the engine runs another client's command (its push
     // served this blocked client): drain on a microtask, after that command has finished, so
