@@ -24,8 +24,18 @@ function isAscii(s: string): boolean {
   return true;
 }
 
+/** The last string encoded and its bytes: a key used call after call is checked once. */
+let lastText = '';
+let lastBytes = '';
+
 export function encodeArg(a: Arg): string {
-  if (typeof a === 'string') return isAscii(a) ? a : Buffer.from(a, 'utf8').toString('latin1');
+  if (typeof a === 'string') {
+    if (a === lastText) return lastBytes;
+    const bytes = isAscii(a) ? a : Buffer.from(a, 'utf8').toString('latin1');
+    lastText = a;
+    lastBytes = bytes;
+    return bytes;
+  }
   if (typeof a === 'number' || typeof a === 'bigint') return String(a);
   if (Buffer.isBuffer(a)) return a.toString('latin1');
   if (a instanceof Uint8Array) return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('latin1');

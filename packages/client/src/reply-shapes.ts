@@ -42,9 +42,16 @@ export const replyShapes: Readonly<Record<string, (v: Value) => Value>> = {
   zadd: toScore,
 };
 
-const shapes = new Map(Object.entries(replyShapes));
+/** Shapes by the command name as written ('hgetall', 'HGETALL'); null: none (the usual case). */
+const shapes = new Map<string, ((v: Value) => Value) | null>(Object.entries(replyShapes));
 
 export function shapeReply(command: string, v: Value): Value {
-  const shape = shapes.get(command) ?? shapes.get(command.toLowerCase());
-  return shape ? shape(v) : v;
+  let shape = shapes.get(command);
+  if (shape === undefined) {
+    // First time this spelling is seen: remember the answer, so a reply costs one lookup.
+    const name = command.toLowerCase();
+    shape = Object.hasOwn(replyShapes, name) ? replyShapes[name]! : null;
+    if (shapes.size < 10_000) shapes.set(command, shape);
+  }
+  return shape === null ? v : shape(v);
 }
