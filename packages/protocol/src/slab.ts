@@ -21,6 +21,17 @@ const EMPTY = Buffer.alloc(0);
 
 export type LatinWritable = Buffer & { latin1Write(s: string, offset: number, length: number): number };
 
+/** Strings shorter than this are copied byte by byte: cheaper than a call into C++. */
+const SHORT_STRING = 24;
+
+/** Writes a latin1 string's bytes (one char per byte) at pos; room must be there. Returns the new pos. */
+export function writeLatin1(buf: Buffer, pos: number, s: string): number {
+  const n = s.length;
+  if (n >= SHORT_STRING) return pos + (buf as LatinWritable).latin1Write(s, pos, n);
+  for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i);
+  return pos;
+}
+
 export abstract class SlabWriter {
   protected buf: LatinWritable = EMPTY as LatinWritable;
   /** Start of the bytes not yet taken. */

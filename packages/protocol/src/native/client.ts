@@ -4,14 +4,13 @@
 import { decodeValue, FrameError } from './decode.js';
 import { ARRAY_HEADER, BIN_HEADER, FrameSplitter, NATIVE_PROTOCOL, NATIVE_VERSION, STR_HEADER, writeHeader } from './format.js';
 import type { Reply } from '../values.js';
-import type { LatinWritable } from '../slab.js';
+import { writeLatin1, type LatinWritable } from '../slab.js';
 
 /**
  * Arguments this long or longer become pieces of their own: a 100 MB value is never copied.
  * Shorter ones are copied into the (recycled, warm) buffer: cheaper than a fresh Buffer each.
  */
 const LARGE_ARGUMENT = 1 << 20;
-const SHORT_STRING = 24;
 const INITIAL = 4096;
 /** Buffers grow by doubling to this size at most (a bigger single command gets what it needs). */
 const MAX_BUFFER = 1 << 20;
@@ -74,12 +73,8 @@ export class NativeRequestWriter {
         const piece = Buffer.from(s, 'latin1');
         this.pieces.push(piece);
         this.piecesLength += piece.length;
-      } else if (n < SHORT_STRING) {
-        let p = this.pos;
-        for (let j = 0; j < n; j++) buf[p++] = s.charCodeAt(j);
-        this.pos = p;
       } else {
-        this.pos += buf.latin1Write(s, this.pos, n);
+        this.pos = writeLatin1(buf, this.pos, s);
       }
     }
   }

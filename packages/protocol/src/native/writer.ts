@@ -8,7 +8,7 @@
  * so their data length is filled in the same way (an ext 32 header).
  */
 import { formatDouble } from '../values.js';
-import { SlabWriter } from '../slab.js';
+import { SlabWriter, writeLatin1 } from '../slab.js';
 import {
   ARRAY_HEADER, BIN_HEADER, EXT_ERROR, EXT_PUSH, EXT_SET, EXT_VERBATIM, FRAME_HEADER, MAP_HEADER, STR_HEADER, writeHeader,
 } from './format.js';
@@ -92,15 +92,7 @@ export class NativeWriter extends SlabWriter {
 
   /** Writes a latin1 string's bytes (room reserved). */
   private latin1(s: string): void {
-    const n = s.length;
-    if (n < SHORT_STRING) {
-      const buf = this.buf;
-      let p = this.pos;
-      for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
-      this.pos = p;
-    } else {
-      this.pos += this.buf.latin1Write(s, this.pos, n);
-    }
+    this.pos = writeLatin1(this.buf, this.pos, s);
   }
 
   /** An ext 8/16/32 header for n data bytes of the given type. */

@@ -7,12 +7,11 @@
  * and the argument's own bytes become separate pieces, so a 100 MB value is encoded once.
  */
 
+import { writeLatin1, type LatinWritable } from '../slab.js';
+
 const LARGE_ARGUMENT = 64 * 1024;
-/** Strings shorter than this are copied byte by byte: cheaper than a call into C++. */
-const SHORT_STRING = 24;
 const INITIAL = 4096;
 
-type LatinWritable = Buffer & { latin1Write(s: string, offset: number, length: number): number };
 
 export class RequestWriter {
   private buf: LatinWritable = Buffer.allocUnsafe(INITIAL) as LatinWritable;
@@ -41,13 +40,8 @@ export class RequestWriter {
         const piece = Buffer.from(s, 'latin1');
         this.pieces.push(piece);
         this.piecesLength += piece.length;
-      } else if (n < SHORT_STRING) {
-        const buf = this.buf;
-        let p = this.pos;
-        for (let j = 0; j < n; j++) buf[p++] = s.charCodeAt(j);
-        this.pos = p;
       } else {
-        this.pos += this.buf.latin1Write(s, this.pos, n);
+        this.pos = writeLatin1(this.buf, this.pos, s);
       }
       this.buf[this.pos++] = 13;
       this.buf[this.pos++] = 10;

@@ -4,7 +4,7 @@
  * Replies are written into a slab (slab.ts): take() hands out views that are never overwritten.
  */
 import { formatDouble } from '../values.js';
-import { SlabWriter, type LatinWritable } from '../slab.js';
+import { SlabWriter, writeLatin1 } from '../slab.js';
 
 /** Strings shorter than this are copied byte by byte: cheaper than a call into C++. */
 const SHORT_STRING = 24;
@@ -51,15 +51,7 @@ export class RespWriter extends SlabWriter {
 
   /** Writes a latin1 string (no framing); room must be reserved. */
   private text(s: string): void {
-    const length = s.length;
-    if (length < SHORT_STRING) {
-      const buf = this.buf;
-      let p = this.pos;
-      for (let i = 0; i < length; i++) buf[p++] = s.charCodeAt(i);
-      this.pos = p;
-    } else {
-      this.pos += (this.buf as LatinWritable).latin1Write(s, this.pos, length);
-    }
+    this.pos = writeLatin1(this.buf, this.pos, s);
   }
 
   private crlf(): void {
