@@ -28,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { median, sleep, withTimeout, opt as optOf } from './lib.js';
+import { median, sleep, withTimeout, opt as optOf, checkPrerequisites } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -51,22 +51,7 @@ const MAX_ATOMICS_OPS = 1_000_000_000;
 /** A measurement that takes longer than this is reported as hung. */
 const RUN_TIMEOUT_MS = (WARMUP + SECONDS) * 4_000 + 20_000;
 
-for (const [name, v] of [['rounds', ROUNDS], ['seconds', SECONDS], ['warmup', WARMUP], ['batch', BATCH], ['task-ms', TASK_MS]]) {
-  if (!Number.isFinite(v) || v < 0 || (name !== 'warmup' && v === 0)) {
-    console.error(`--${name} must be a positive number`);
-    process.exit(2);
-  }
-}
-if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) {
-  console.error('redis-server is not installed (apt-get install redis-server)');
-  process.exit(1);
-}
-for (const pkg of ['client', 'server']) {
-  if (!existsSync(path.join(here, `../packages/${pkg}/dist/index.js`))) {
-    console.error(`packages/${pkg}/dist is missing: run npx turbo run build --output-logs=errors-only`);
-    process.exit(1);
-  }
-}
+checkPrerequisites(here, [['rounds', ROUNDS], ['seconds', SECONDS], ['warmup', WARMUP], ['batch', BATCH], ['task-ms', TASK_MS]]);
 
 const { startServer } = await import('@nodis/server');
 const { connect } = await import('@nodis/client');

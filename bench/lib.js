@@ -1,6 +1,9 @@
 // Helpers the bench scripts share (counters.js, processes.js, vs-redis.js, and the load code
 // that runs in their workers and child processes).
 import net from 'node:net';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 
 /** `--name value` from the command line, or `def`. */
 export function opt(args, name, def) {
@@ -48,4 +51,55 @@ export async function runBatches(batchOp, batch, seconds, maxOps) {
     if (performance.now() >= deadline) break;
   }
   return { ops, seconds: (performance.now() - start) / 1000 };
+}
+
+/** Per-op latency is sampled on 1 op in SAMPLE_EVERY (two hrtime reads per sample). */
+export const SAMPLE_EVERY = 16;
+
+/**
+ * `op(i)` awaited one at a time, `chunk` ops between clock reads, until `seconds` pass or
+ * maxOps; with `sample`, the latency of 1 op in SAMPLE_EVERY (at most maxSamples).
+ */
+export async function runAwaited(op, seconds, maxOps, sample, { chunk, maxSamples }) {
+  const lat = [];
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  let ops = 0;
+  while (ops < maxOps) {
+    for (let j = 0; j < chunk; j++) {
+      if (sample && j % SAMPLE_EVERY === 0 && lat.length < maxSamples) {
+        const t0 = process.hrtime.bigint();
+        await op(ops + j);
+        lat.push(Number(process.hrtime.bigint() - t0));
+      } else {
+        await op(ops + j);
+      }
+    }
+    ops += chunk;
+    if (performance.now() >= deadline) break;
+  }
+  return { ops, seconds: (performance.now() - start) / 1000, ...(sample ? percentiles(lat) : {}) };
+}
+
+/**
+ * Exits with a clear message unless every named option is a positive number (warmup may be 0),
+ * redis-server is installed and the packages are built.
+ */
+export function checkPrerequisites(here, options) {
+  for (const [name, v] of options) {
+    if (!Number.isFinite(v) || v < 0 || (name !== 'warmup' && v === 0)) {
+      console.error(`--${name} must be a positive number`);
+      process.exit(2);
+    }
+  }
+  if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) {
+    console.error('redis-server is not installed (apt-get install redis-server)');
+    process.exit(1);
+  }
+  for (const pkg of ['client', 'server']) {
+    if (!existsSync(path.join(here, `../packages/${pkg}/dist/index.js`))) {
+      console.error(`packages/${pkg}/dist is missing: run npx turbo run build --output-logs=errors-only`);
+      process.exit(1);
+    }
+  }
 }

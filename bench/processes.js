@@ -50,7 +50,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, sleep, withTimeout, freePort, opt as optOf } from './lib.js';
+import { median, sleep, withTimeout, freePort, opt as optOf, checkPrerequisites } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -76,22 +76,7 @@ const RUN_TIMEOUT_MS = (WARMUP + SECONDS) * 1_000 + 3_000;
 /** A row that hung is not run again in later rounds (each hang costs seconds), unless asked. */
 const RETRY_HUNG = args.includes('--retry-hung');
 
-for (const [name, v] of [['rounds', ROUNDS], ['seconds', SECONDS], ['warmup', WARMUP]]) {
-  if (!Number.isFinite(v) || v < 0 || (name !== 'warmup' && v === 0)) {
-    console.error(`--${name} must be a positive number`);
-    process.exit(2);
-  }
-}
-if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) {
-  console.error('redis-server is not installed (apt-get install redis-server)');
-  process.exit(1);
-}
-for (const pkg of ['client', 'server']) {
-  if (!existsSync(path.join(here, `../packages/${pkg}/dist/index.js`))) {
-    console.error(`packages/${pkg}/dist is missing: run npx turbo run build --output-logs=errors-only`);
-    process.exit(1);
-  }
-}
+checkPrerequisites(here, [['rounds', ROUNDS], ['seconds', SECONDS], ['warmup', WARMUP]]);
 
 const { startServer } = await import('@nodis/server');
 const { default: Redis } = await import('ioredis');

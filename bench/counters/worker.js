@@ -9,11 +9,9 @@ import { parentPort, workerData, Worker } from 'node:worker_threads';
 import { connect } from '@nodis/client';
 import Redis from 'ioredis';
 import { addLoop, CONTROL_INTS, COUNTER, DONE, PEER_OPS, START, STOP } from './atomics.js';
-import { percentiles, runBatches } from '../lib.js';
+import { percentiles, runAwaited as runAwaitedOps, runBatches, SAMPLE_EVERY } from '../lib.js';
 
 const peerFile = new URL('./peer.js', import.meta.url);
-/** Per-op latency is sampled on 1 op in SAMPLE_EVERY (two hrtime reads per sample). */
-const SAMPLE_EVERY = 16;
 const MAX_SAMPLES = 250_000;
 /** One-at-a-time ops per clock check. */
 const CHUNK = 256;
@@ -74,27 +72,8 @@ function runSync(op, seconds, maxOps, sample) {
   return { ops, seconds: (performance.now() - start) / 1000, ...(sample ? percentiles(lat) : {}) };
 }
 
-/** The same, awaiting each op before the next. */
-async function runAwaited(op, seconds, maxOps, sample) {
-  const lat = [];
-  const start = performance.now();
-  const deadline = start + seconds * 1000;
-  let ops = 0;
-  while (ops < maxOps) {
-    for (let j = 0; j < CHUNK; j++) {
-      if (sample && j % SAMPLE_EVERY === 0 && lat.length < MAX_SAMPLES) {
-        const t0 = process.hrtime.bigint();
-        await op();
-        lat.push(Number(process.hrtime.bigint() - t0));
-      } else {
-        await op();
-      }
-    }
-    ops += CHUNK;
-    if (performance.now() >= deadline) break;
-  }
-  return { ops, seconds: (performance.now() - start) / 1000, ...(sample ? percentiles(lat) : {}) };
-}
+/** runAwaited (lib.js) with this file's chunk and sample cap. */
+const runAwaited = (op, seconds, maxOps, sample) => runAwaitedOps(op, seconds, maxOps, sample, { chunk: CHUNK, maxSamples: MAX_SAMPLES });
 
 function promiseBatch(issue, batch) {
   const pending = new Array(batch);

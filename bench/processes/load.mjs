@@ -11,12 +11,10 @@
 //   parent → { type: 'stop' }  → child closes its connections, answers { type: 'stopped' }, exits.
 import { connect } from '@nodis/client';
 import Redis from 'ioredis';
-import { percentiles, runBatches } from '../lib.js';
+import { runAwaited as runAwaitedOps, runBatches } from '../lib.js';
 
 /** Awaited ops per clock check. */
 const CHUNK = 64;
-/** Per-op latency is sampled on 1 awaited op in SAMPLE_EVERY (two hrtime reads per sample). */
-const SAMPLE_EVERY = 16;
 const MAX_SAMPLES = 200_000;
 /** SET/GET rows cycle over this many keys per value size, so memory stays bounded. */
 const KEYS_PER_SIZE = 100;
@@ -27,25 +25,31 @@ const connections = {};
 /** Key prefixes whose GET keys this process has written. */
 const filled = new Set();
 
+/**
+ * Queues calls [[cmd, arg1, arg2?]] on a pipeline through its typed methods (ours and ioredis's
+ * take the same shape), as an application would write it; resolves to the values, throws the
+ * first error.
+ */
+async function runPipeline(p, calls) {
+  for (const [cmd, a, b] of calls) if (b === undefined) p[cmd](a); else p[cmd](a, b);
+  const replies = await p.exec();
+  const out = new Array(replies.length);
+  for (let i = 0; i < replies.length; i++) {
+    const [err, v] = replies[i];
+    if (err) throw err;
+    out[i] = v;
+  }
+  return out;
+}
+
 /** Our client (resp or native): one connection serves awaited, pipeline() and Promise.all rows. */
 function oursAdapter(db) {
   return {
     incr: (k) => db.incr(k),
     set: (k, v) => db.set(k, v),
     get: (k) => db.get(k),
-    // pipeline() of calls [[cmd, arg1, arg2?]] through the typed methods, as an application
-    // would write it; resolves to the values, throws the first error.
-    async pipeline(calls) {
-      const p = db.pipeline();
-      for (const [cmd, a, b] of calls) if (b === undefined) p[cmd](a); else p[cmd](a, b);
-      const replies = await p.exec();
-      const out = new Array(replies.length);
-      for (let i = 0; i < replies.length; i++) {
-        const [err, v] = replies[i];
-        if (err) throw err;
-        out[i] = v;
-      }
-      return out;
+    pipeline(calls) {
+      return runPipeline(db.pipeline(), calls);
     },
     close: () => db.close(),
   };
@@ -57,17 +61,8 @@ function ioredisAdapter(r) {
     incr: (k) => r.incr(k),
     set: (k, v) => r.set(k, v),
     get: (k) => r.get(k),
-    async pipeline(calls) {
-      const p = r.pipeline();
-      for (const [cmd, a, b] of calls) if (b === undefined) p[cmd](a); else p[cmd](a, b);
-      const replies = await p.exec();
-      const out = new Array(replies.length);
-      for (let i = 0; i < replies.length; i++) {
-        const [err, v] = replies[i];
-        if (err) throw err;
-        out[i] = v;
-      }
-      return out;
+    pipeline(calls) {
+      return runPipeline(r.pipeline(), calls);
     },
     close: () => r.quit().catch(() => r.disconnect()),
   };
@@ -117,27 +112,8 @@ async function setup(targets) {
 }
 const PRIME_BATCH = Array.from({ length: 100 }, (_, i) => (i % 2 ? ['incr', 'processes:prime'] : ['get', 'processes:prime']));
 
-/** `op(i)` awaited one at a time until the deadline or maxOps; samples latency if asked. */
-async function runAwaited(op, seconds, maxOps, sample) {
-  const lat = [];
-  const start = performance.now();
-  const deadline = start + seconds * 1000;
-  let ops = 0;
-  while (ops < maxOps) {
-    for (let j = 0; j < CHUNK; j++) {
-      if (sample && j % SAMPLE_EVERY === 0 && lat.length < MAX_SAMPLES) {
-        const t0 = process.hrtime.bigint();
-        await op(ops + j);
-        lat.push(Number(process.hrtime.bigint() - t0));
-      } else {
-        await op(ops + j);
-      }
-    }
-    ops += CHUNK;
-    if (performance.now() >= deadline) break;
-  }
-  return { ops, seconds: (performance.now() - start) / 1000, ...(sample ? percentiles(lat) : {}) };
-}
+/** runAwaited (lib.js) with this file's chunk and sample cap. */
+const runAwaited = (op, seconds, maxOps, sample) => runAwaitedOps(op, seconds, maxOps, sample, { chunk: CHUNK, maxSamples: MAX_SAMPLES });
 
 /** The value a SET/GET row writes: recognisable per size, ASCII so both clients send it as is. */
 function valueOf(sizeName) {
