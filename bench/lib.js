@@ -2,7 +2,7 @@
 // that runs in their workers and child processes).
 import net from 'node:net';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 /** `--name value` from the command line, or `def`. */
@@ -102,4 +102,22 @@ export function checkPrerequisites(here, options) {
       process.exit(1);
     }
   }
+}
+
+/** Writes a results file and says where, with the run's duration. */
+export function writeResults(file, data, started) {
+  writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
+  console.log(`\nwritten ${path.relative(process.cwd(), file)} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+/**
+ * Sets the exit code (1 when a row failed). Everything should be closed by now; if some handle
+ * still keeps the loop alive 5 s later, says so and leaves.
+ */
+export function exitWhenDone(script, failures) {
+  setTimeout(() => {
+    console.error(`${script}: something still holds the event loop 5 s after the end; exiting`);
+    process.exit(failures ? 1 : 0);
+  }, 5000).unref();
+  process.exitCode = failures ? 1 : 0;
 }

@@ -50,7 +50,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, sleep, withTimeout, freePort, opt as optOf, checkPrerequisites } from './lib.js';
+import { median, sleep, withTimeout, freePort, opt as optOf, checkPrerequisites, writeResults, exitWhenDone } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -456,7 +456,7 @@ mkdirSync(path.join(here, 'results'), { recursive: true });
 const partial = modeFilter.length > 0 || opt('sockets', '') !== '';
 const file = path.join(here, 'results', QUICK ? 'processes-quick-partial.json' : partial ? 'processes-partial.json' : FULL ? 'processes-full.json' : 'processes.json');
 const version = (pkg) => { try { return JSON.parse(readFileSync(path.join(here, '../node_modules', pkg, 'package.json'), 'utf8')).version; } catch { return undefined; } };
-writeFileSync(file, JSON.stringify({
+writeResults(file, {
   date: new Date().toISOString(),
   node: process.version,
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, platform: `${os.platform()} ${os.release()}`, totalMemMB: Math.round(os.totalmem() / 2 ** 20), loadavgStart: loadStart, loadavgEnd: os.loadavg() },
@@ -470,12 +470,5 @@ writeFileSync(file, JSON.stringify({
   rows,
   targets,
   notes,
-}, null, 2) + '\n');
-console.log(`\nwritten ${path.relative(process.cwd(), file)} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-
-// Everything is closed above; if some handle still keeps the loop alive, say so and leave.
-setTimeout(() => {
-  console.error('bench/processes.js: something still holds the event loop 5 s after the end; exiting');
-  process.exit(failures ? 1 : 0);
-}, 5000).unref();
-process.exitCode = failures ? 1 : 0;
+}, started);
+exitWhenDone('bench/processes.js', failures);
