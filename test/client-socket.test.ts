@@ -330,7 +330,7 @@ describe('a real nodis-server killed and restarted under load', () => {
 
   /** Starts node packages/server/dist/bin.js and waits for its ready line (bounded). */
   function spawnServer(serverDir: string): Promise<ChildProcess> {
-    const proc = spawn(process.execPath, [serverBin, '--port', '0', '--dir', serverDir, '--nativesocket', 'n.sock', '--unixsocket', 'r.sock'], {
+    const proc = spawn(process.execPath, [serverBin, '--port', '0', '--dir', serverDir, '--nativesocket', 'n.sock', '--unixsocket', 'r.sock', '--appendonly', 'no'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
@@ -410,7 +410,7 @@ describe('a real nodis-server killed and restarted under load', () => {
       }
 
       // Back on the same paths (the stale socket files are replaced): the same client objects
-      // reconnect by themselves. Persistence is off, so the counters start again at 1.
+      // reconnect by themselves. Persistence is off (--appendonly no), so the counters start again at 1.
       proc = await spawnServer(serverDir);
       for (const n of names) {
         let first: Outcome | undefined;

@@ -1,4 +1,5 @@
 import type { Client } from './client.js';
+import type { Engine } from './engine.js';
 import type { Database } from './keyspace.js';
 import { INT64_MAX, parseInt64 } from './args.js';
 import { TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT } from './errors.js';
@@ -42,6 +43,9 @@ interface Waiter {
   client: Client;
   db: Database;
   request: BlockRequest;
+  /** The blocking command and its argv: a snapshot in progress guards its keys before it is served. */
+  command: Engine['currentCommand'];
+  argv: string[];
 }
 
 export class BlockingRegistry {
@@ -56,7 +60,11 @@ export class BlockingRegistry {
    * @param now the engine's cached command time (ms)
    * @param wakeAt asks the host to call expire() at (or soon after) this time
    */
-  constructor(private readonly now: () => number, private readonly wakeAt: (ms: number) => void) {}
+  constructor(
+    private readonly now: () => number,
+    private readonly wakeAt: (ms: number) => void,
+    private readonly engine?: Pick<Engine, 'currentCommand' | 'currentArgv' | 'snapshotGuard'>,
+  ) {}
 
   get blockedCount(): number { return this.byClient.size; }
 
@@ -67,7 +75,7 @@ export class BlockingRegistry {
 
   block(client: Client, request: BlockRequest): void {
     if (this.byClient.has(client)) throw new Error('client is already blocked');
-    const waiter: Waiter = { client, db: client.db, request };
+    const waiter: Waiter = { client, db: client.db, request, command: this.engine?.currentCommand, argv: this.engine?.currentArgv ?? [] };
     this.byClient.set(client, waiter);
     let keys = this.waiting.get(client.db);
     if (!keys) this.waiting.set(client.db, (keys = new Map()));
@@ -114,6 +122,8 @@ export class BlockingRegistry {
           client.db = waiter.db;
           let served = false;
           try {
+            const guard = this.engine?.snapshotGuard;
+            if (guard !== undefined && waiter.command !== undefined) guard.beforeCommand(client, waiter.command, waiter.argv);
             served = waiter.request.tryServe(key);
           } finally {
             client.db = savedDb;
@@ -281,6 +291,8 @@ export function parseTimeout(arg: string, now: number): number | string {
  * its timeout had expired at once — BLPOP, BRPOP and BLMPOP a null array, BLMOVE and
  * BRPOPLPUSH a null bulk string. Return false here when the client is in MULTI.
  */
-export function mayBlock(_ctx: Client): boolean {
-  return true;
+export function mayBlock(ctx: Client): boolean {
+  // The AOF's loader never blocks (Redis's fake client denies blocking too): a blocking
+  // command in a log answers as if it timed out.
+  return !ctx.loader;
 }

@@ -39,6 +39,8 @@ export class Client {
   closeAfterReply = false;
   /** Set once the engine has removed the client. */
   closed = false;
+  /** The client that replays the append-only file: runs while the engine is loading. */
+  loader = false;
   /** CLIENT NO-EVICT / library info and other per-client settings live here as they arrive. */
   libName = '';
   libVersion = '';

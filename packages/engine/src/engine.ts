@@ -5,7 +5,8 @@ import { allCommands } from './commands/index.js';
 import { Config, type ConfigParam } from './config.js';
 import { installActiveExpire } from './expire.js';
 import { Database, installAccessTracking, type KeyspaceHost } from './keyspace.js';
-import { CommandTable, checkAccess } from './table.js';
+import { CommandTable, checkAccess, type ResolvedCommand } from './table.js';
+import { LOADING } from './errors.js';
 
 /**
  * The engine: keyspace, command table, clients and server-wide state. Pure and synchronous:
@@ -24,6 +25,44 @@ export interface EngineHooks {
   info?(): Record<string, Record<string, string | number>>;
   /** CONFIG REWRITE: write the running configuration to the config file; throw Error(reason) on failure. */
   rewriteConfig?(): void;
+  /**
+   * SAVE, BGSAVE, BGREWRITEAOF: the host's persistence runs them. Each returns the reply:
+   * a simple string on success, or an Error whose message is the error reply.
+   */
+  persistence?(command: 'save' | 'bgsave' | 'bgsave-schedule' | 'bgrewriteaof'): string | Error;
+}
+
+/**
+ * Where write commands go once they ran (the append-only file): one record per command that
+ * changed the data set, in execution order, with the database it ran in. `argv` is the
+ * command's own when replaying it reproduces its effect, else the effect a handler wrote with
+ * Engine.propagate (EXPIRE → PEXPIREAT, SPOP → SREM ...). The array must not be kept mutated.
+ */
+export interface Propagator {
+  append(db: number, argv: readonly string[]): void;
+}
+
+/**
+ * Held replies: under `appendfsync always` a reply may leave only once the fsync that covers
+ * what its command saw has completed. Hosts ask before sending replies.
+ */
+export interface ReplyBarrier {
+  /**
+   * 0 when replies written so far may be sent now; else a ticket: the point (in bytes of log)
+   * the disk must reach first. Every command run before the call is covered by it.
+   */
+  durabilityTicket(): number;
+  /** Calls `ready` once the disk has reached `ticket` (then ask for a ticket again). */
+  onDurable(ticket: number, ready: () => void): void;
+}
+
+/**
+ * A snapshot in progress (BGSAVE, AOF rewrite) that must see the data set as it was when it
+ * began: before a command changes keys, the guard saves their old values (copy-on-write by key).
+ */
+export interface SnapshotGuard {
+  /** `client.db` is the database the command runs in. */
+  beforeCommand(client: Client, command: Command, argv: readonly string[]): void;
 }
 
 export interface EngineOptions {
@@ -63,6 +102,30 @@ export class Engine implements KeyspaceHost {
   /** Clients parked in blocking commands, and the keys they wait on. */
   readonly blocking: BlockingRegistry;
   private nextClientId = 1;
+  /** Changes to the data set so far (Redis's server.dirty): save points and the AOF count them. */
+  dirty = 0;
+  /** The data set is being loaded from disk: only commands flagged `loading` run. */
+  loading = false;
+  /**
+   * Set while persistence is failing (a failed BGSAVE with stop-writes-on-bgsave-error, an
+   * AOF that cannot be written): write commands, and PING as in Redis, get this error.
+   */
+  writeError: string | undefined;
+  /** The append-only file, when one is open; undefined: nothing is logged. */
+  propagator: Propagator | undefined;
+  /** Set by the host when replies may have to wait for the disk (persistence). */
+  replyBarrier: ReplyBarrier | undefined;
+  /** A snapshot in progress; undefined when none. */
+  snapshotGuard: SnapshotGuard | undefined;
+  /** Set by propagate(): the running handler logged its effect itself. */
+  private propagatedByHandler = false;
+  /**
+   * The command being run, and its argv: a blocking command remembers them, so a snapshot
+   * that begins while it waits can guard its keys when it is served (two fields, set on every
+   * command: no allocation).
+   */
+  currentCommand: Command | undefined;
+  currentArgv: string[] = [];
 
   constructor(options: EngineOptions = {}) {
     this.clock = options.clock ?? Date.now;
@@ -74,7 +137,7 @@ export class Engine implements KeyspaceHost {
     for (let i = 0; i < databases; i++) this.dbs.push(new Database(i, this));
     this.table = new CommandTable(options.commands ?? allCommands);
     this.hooks = options.hooks ?? {};
-    this.blocking = new BlockingRegistry(() => this.time, (ms) => this.hooks.wakeAt?.(ms));
+    this.blocking = new BlockingRegistry(() => this.time, (ms) => this.hooks.wakeAt?.(ms), this);
     this.stats = {
       startTime: this.time, totalConnections: 0, totalCommands: 0, expiredKeys: 0,
       rejectedConnections: 0, keyspaceHits: 0, keyspaceMisses: 0, netInputBytes: 0, netOutputBytes: 0,
@@ -109,14 +172,64 @@ export class Engine implements KeyspaceHost {
     const resolved = this.table.resolve(client, argv);
     if (resolved === undefined) return;
     if (!checkAccess(client, resolved, argv)) return;
+    if (this.loading && !client.loader && !resolved.flags.has('loading')) {
+      client.reply.error(LOADING);
+      return;
+    }
+    if (this.writeError !== undefined && (resolved.flags.has('write') || resolved.fullName === 'ping') && !client.loader) {
+      client.reply.error(this.writeError);
+      return;
+    }
     client.lastCommand = resolved.fullName;
     this.stats.totalCommands++;
+    this.currentCommand = resolved.command;
+    this.currentArgv = argv;
+    if (this.propagator === undefined && this.snapshotGuard === undefined) {
+      try {
+        resolved.command.run!(client, argv);
+      } catch (e) {
+        this.internalError(client, resolved.fullName, e);
+      }
+    } else {
+      this.runLogged(client, resolved, argv);
+    }
+    if (this.blocking.hasReady) this.blocking.serveReady();
+  }
+
+  /** execute() with persistence on: the snapshot guard before, the log record after. */
+  private runLogged(client: Client, resolved: ResolvedCommand, argv: string[]): void {
+    const db = client.db;
+    const dirty = this.dirty;
+    this.propagatedByHandler = false;
     try {
+      // PFCOUNT is flagged readonly but stores its cached count in the value.
+      if (this.snapshotGuard !== undefined && (resolved.flags.has('write') || resolved.fullName === 'pfcount')) {
+        this.snapshotGuard.beforeCommand(client, resolved.command, argv);
+      }
       resolved.command.run!(client, argv);
     } catch (e) {
       this.internalError(client, resolved.fullName, e);
     }
-    if (this.blocking.hasReady) this.blocking.serveReady();
+    // Redis's rule: a command is logged when it changed the data set (dirty moved). A handler
+    // that logged its effect itself (propagate) is not logged again.
+    if (this.dirty !== dirty && !this.propagatedByHandler) this.propagator?.append(db.index, argv);
+    this.propagatedByHandler = false;
+  }
+
+  /**
+   * A handler logs what it did instead of its own argv, when replaying the argv would not do
+   * the same (relative times, random picks, floats formatted once): EXPIRE → PEXPIREAT,
+   * SPOP → SREM, INCRBYFLOAT → SET ... KEEPTTL, BLPOP → LPOP. Call it once per record, in
+   * order, after the change; with no propagator it costs nothing but the call.
+   */
+  propagate(db: Database, argv: readonly string[]): void {
+    this.propagatedByHandler = true;
+    this.propagator?.append(db.index, argv);
+  }
+
+  /** Counts a change the keyspace does not see key by key (FLUSHALL, SWAPDB). */
+  markDirty(): void {
+    this.dirty++;
   }
 
   /**
@@ -147,10 +260,14 @@ export class Engine implements KeyspaceHost {
   readonly cronTasks: ((engine: Engine) => void)[] = [];
 
   // KeyspaceHost
-  onExpired(_db: Database, _key: string): void {
+  onExpired(db: Database, key: string): void {
     this.stats.expiredKeys++;
+    // The log records expiry as a DEL, as Redis does, so a replay (where nothing expires)
+    // meets the key's end at the same point in the command stream.
+    this.propagator?.append(db.index, ['DEL', key]);
   }
   onKeyModified(db: Database, key: string): void {
+    this.dirty++;
     // A key that changed may now serve blocked clients: a push, but also RENAME, COPY, MOVE
     // or RESTORE creating a list (Redis signals in dbAdd). One Map lookup when nobody waits.
     // WATCH and keyspace notifications hook in here too (later issues).

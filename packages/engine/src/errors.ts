@@ -11,6 +11,8 @@ export const NOT_FLOAT = 'ERR value is not a valid float';
 export const OVERFLOW = 'ERR increment or decrement would overflow';
 export const NO_SUCH_KEY = 'ERR no such key';
 export const NOAUTH = 'NOAUTH Authentication required.';
+/** While the data set loads from disk, as Redis answers (clients such as redis-py retry on it). */
+export const LOADING = 'LOADING Redis is loading the dataset in memory';
 export const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 export const AUTH_NOT_CONFIGURED =
   'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?';

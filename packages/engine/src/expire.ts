@@ -112,6 +112,7 @@ export class ActiveExpireCycle {
 /** Registers active expiry as an engine cron task. */
 export function installActiveExpire(engine: Engine, options: ActiveExpireOptions = {}): ActiveExpireCycle {
   const cycle = new ActiveExpireCycle(engine, options);
-  engine.cronTasks.push(() => { cycle.run(); });
+  // Nothing expires while the data set loads (keyspace.ts: KeyspaceHost.loading).
+  engine.cronTasks.push(() => { if (!engine.loading) cycle.run(); });
   return cycle;
 }

@@ -83,6 +83,11 @@ export interface Shard {
 export interface KeyspaceHost {
   /** Milliseconds, fixed for the duration of one command (as Redis caches mstime). */
   readonly time: number;
+  /**
+   * True while the data set is loaded from disk: nothing expires then (as in Redis), so
+   * replaying the log reproduces exactly the state it recorded; keys past their time go after.
+   */
+  readonly loading: boolean;
   /** Called when a key is found expired and removed (stats, notifications). */
   onExpired(db: Database, key: string): void;
   /** Called whenever a key's value or existence changes (WATCH, notifications later). */
@@ -159,7 +164,7 @@ export class Database {
     if (v === undefined) return undefined;
     if (shard.expires.size !== 0) {
       const at = shard.expires.get(key);
-      if (at !== undefined && at <= this.host.time) {
+      if (at !== undefined && at <= this.host.time && !this.host.loading) {
         this.removeExpired(shard, key);
         return undefined;
       }
@@ -190,6 +195,21 @@ export class Database {
     const shard = this.shards[shardIndex(key)]!;
     if (!shard.data.has(key)) throw new Error('replaceRepresentation: no such key');
     shard.data.set(key, value);
+  }
+
+  /**
+   * Loading from disk: stores a key without the hooks of a command (no dirty count, no
+   * blocking signal). False when the key was already there.
+   */
+  loadEntry(key: string, value: Value, expireAt: number | undefined): boolean {
+    const shard = this.shards[shardIndex(key)]!;
+    const data = shard.data;
+    const size = data.size;
+    // One lookup, not has() then set(): a load is mostly inserts. A key seen twice keeps the
+    // later value (a snapshot writes a key twice only with the same value: snapshot-job.ts).
+    data.set(key, value);
+    if (expireAt !== undefined) shard.expires.set(key, expireAt);
+    return data.size !== size;
   }
 
   /** Removes a key; true when it existed (and had not expired). */
@@ -232,13 +252,15 @@ export class Database {
     return n;
   }
 
-  /** Removes every key. */
+  /**
+   * Removes every key. The shards get fresh Maps rather than clearing the old ones: a snapshot
+   * being written (BGSAVE) may still be reading them, and SCAN cursors and RANDOMKEY notice
+   * the new Map and start over.
+   */
   clear(): void {
-    for (const s of this.shards) {
-      s.deletions += s.data.size;
-      s.data.clear();
-      s.expires.clear();
-      s.access.clear();
+    for (let i = 0; i < SHARD_COUNT; i++) {
+      const s = this.shards[i]!;
+      this.shards[i] = { data: new Map(), expires: new Map(), access: new Map(), deletions: s.deletions + s.data.size };
     }
   }
 
@@ -257,7 +279,7 @@ export class Database {
   isExpired(shard: Shard, key: string): boolean {
     if (shard.expires.size === 0) return false;
     const at = shard.expires.get(key);
-    return at !== undefined && at <= this.host.time;
+    return at !== undefined && at <= this.host.time && !this.host.loading;
   }
 
   /** Removes a key found expired (lazy or active expiry) and reports it to the host. */

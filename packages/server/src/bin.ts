@@ -20,7 +20,8 @@ function usage(): string {
     '  --dir ./data --requirepass secret --maxclients 10000 --timeout 0 --databases 16',
     '',
     'Defaults: RESP on 127.0.0.1:7379 and a Unix socket nodis.sock in the data directory (./data);',
-    'the native protocol (@nodis/client\'s unix:// URLs) on nodis-native.sock beside it (--nativesocket).',
+    'the native protocol (@nodis/client\'s unix:// URLs) on nodis-native.sock beside it (--nativesocket);',
+    'persistence on: an append-only file in ./data/appendonlydir, fsynced every second (--appendonly no, --appendfsync always).',
   ].join('\n');
 }
 
@@ -34,6 +35,13 @@ async function main(): Promise<void> {
     process.stdout.write(usage() + '\n');
     return;
   }
+  if (argv[0] === '--check-aof') {
+    // redis-check-aof's job (persist/check-aof.ts); loaded only here, the server never needs it.
+    const { checkAofMain } = await import('./persist/check-aof.js');
+    // exitCode, not exit(): stdout may be a pipe still draining the report.
+    process.exitCode = await checkAofMain(argv.slice(1));
+    return;
+  }
   let parsed;
   try {
     parsed = parseServerArgs(argv);
@@ -44,7 +52,8 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const config = { dir: 'data', unixsocket: 'nodis.sock', nativesocket: 'nodis-native.sock', ...parsed.values };
+  // Persistence is on by default, so a newcomer's data survives a restart (`--appendonly no` turns it off).
+  const config = { dir: 'data', unixsocket: 'nodis.sock', nativesocket: 'nodis-native.sock', appendonly: 'yes', appendfsync: 'everysec', ...parsed.values };
   // As redis-server: --port 0 turns TCP off.
   const server = await startServer({ config, portZero: 'off', ...(parsed.configFile ? { configFile: parsed.configFile } : {}) }).catch((e: unknown) => {
     process.stderr.write(`nodis-server: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -86,6 +86,15 @@ export class CommandConnection {
   private readonly pending: string[][] = [];
   private inputPaused = false;
   private drainScheduled = false;
+  /**
+   * Replies are held until the AOF's fsync covers them (appendfsync always); meanwhile this
+   * client's further commands wait in `pending`, so what it is told stays behind what is durable.
+   */
+  private awaitingDurability = false;
+  /** Reply bytes the awaited fsync covers (replies written later may need a later one). */
+  private heldLength = 0;
+  /** A protocol error ended the stream: input is ignored while the last replies go out. */
+  private failed = false;
   /** When the output buffer first passed its soft limit (engine ms), 0 while under it. */
   private softLimitSince = 0;
   /**
@@ -130,16 +139,24 @@ export class CommandConnection {
   /** Bytes from the peer. Runs every complete command, then writes their replies at once. */
   feed(chunk: Buffer): void {
     const client = this.client;
-    if (client.closed) return;
+    if (client.closed || this.failed) return;
     this.engine.stats.netInputBytes += chunk.length;
     const error = this.parser.feed(chunk, this.onCommand);
     if (error !== undefined) {
       // A RESP client on the native socket gets the message in RESP, so redis-cli shows it.
-      if (this.parser instanceof NativeRequestParser && this.parser.respClient) this.sink.write(Buffer.from(`-ERR ${error}\r\n`, 'latin1'));
-      else this.writer.error(`ERR ${error}`);
-      this.flush();
       this.options.log('verbose', `Protocol error (${error}) from client: id=${client.id} addr=${client.addr}`);
-      this.close(true);
+      if (this.parser instanceof NativeRequestParser && this.parser.respClient) {
+        this.sink.write(Buffer.from(`-ERR ${error}\r\n`, 'latin1'));
+        this.close(true);
+        return;
+      }
+      // The replies of the commands before the error, then the error, then close — once the
+      // replies may go (they may wait for an fsync: drainPending closes after them).
+      this.failed = true;
+      this.pending.length = 0;
+      this.writer.error(`ERR ${error}`);
+      client.closeAfterReply = true;
+      this.drainPending();
       return;
     }
     if (client.closed) return;
@@ -167,6 +184,23 @@ export class CommandConnection {
   private flush(): void {
     const writer = this.writer;
     if (writer.length === 0) return;
+    const barrier = this.engine.replyBarrier;
+    if (barrier !== undefined) {
+      if (this.awaitingDurability) return;
+      const ticket = barrier.durabilityTicket();
+      if (ticket !== 0) {
+        this.awaitingDurability = true;
+        this.heldLength = writer.length;
+        barrier.onDurable(ticket, this.onDurable);
+        return;
+      }
+    }
+    this.send();
+  }
+
+  /** Hands the written replies to the sink. */
+  private send(): void {
+    const writer = this.writer;
     const bytes = writer.take();
     this.engine.stats.netOutputBytes += bytes.length;
     this.sink.write(bytes);
@@ -213,8 +247,18 @@ export class CommandConnection {
 
   private runnable(): boolean {
     const client = this.client;
-    return !client.blocked && !client.closeAfterReply && !client.closed;
+    return !client.blocked && !client.closeAfterReply && !client.closed && !this.awaitingDurability;
   }
+
+  private readonly onDurable = (): void => {
+    this.awaitingDurability = false;
+    if (this.client.closed) return;
+    // The replies the fsync covers go now, before queued commands run (their replies need a
+    // later ticket: running them first would hold these back again, round after round). A
+    // reply written meanwhile (a blocked client served by a later push) waits for its own.
+    if (this.writer.length === this.heldLength) this.send();
+    this.drainPending();
+  };
 
   private run(argv: string[]): void {
     this.engine.execute(this.client, argv);
@@ -232,6 +276,7 @@ export class CommandConnection {
       if (pending.length === 0 || !this.runnable() || this.overLimit()) break;
     }
     const client = this.client;
+    if (this.awaitingDurability) return;
     if (client.closeAfterReply && !client.closed) return this.close(true);
     if (this.sink.backlog !== 0) this.checkOutputLimits(this.engine.time);
     if (client.closed) return;
@@ -269,7 +314,7 @@ export class CommandConnection {
   private readonly onCommand = (argv: string[]): boolean => {
     const client = this.client;
     const pending = this.pending;
-    if (pending.length !== 0 || client.blocked || this.overLimit()) {
+    if (pending.length !== 0 || client.blocked || this.awaitingDurability || this.overLimit()) {
       if (pending.length >= MAX_PENDING) {
         this.options.log('warning', `Closing client with too many queued commands: id=${client.id} addr=${client.addr}`);
         this.close(false);

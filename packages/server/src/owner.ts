@@ -6,6 +6,8 @@ import { SocketListener } from './listen.js';
 import { RingService } from './ring-service.js';
 import type { ThreadHandle } from '@nodis/protocol';
 import { createLogger, type Logger } from './log.js';
+import { Persistence } from './persist/persistence.js';
+import { SERVER_VERSION } from './connection.js';
 
 /**
  * The owner: the worker thread that holds the engine and serves every client. Started by
@@ -36,11 +38,16 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
   let rings: RingService | undefined;
   let cron: NodeJS.Timeout | undefined;
 
-  const shutdown = (): Promise<void> => {
+  const shutdown = (save?: boolean): Promise<void> => {
     closing ??= (async () => {
       log('warning', 'User requested shutdown...');
       if (cron) clearInterval(cron);
       wakeTimer.cancel();
+      try {
+        persistence.shutdown(save);
+      } catch (e) {
+        log('warning', `Error saving at shutdown: ${e instanceof Error ? e.message : String(e)}`);
+      }
       rings?.close();
       await listener.close();
       log('warning', 'nodis is now ready to exit, bye bye...');
@@ -52,7 +59,8 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
   const engine: Engine = new Engine({
     config: options.config,
     hooks: {
-      shutdown: () => { void shutdown(); },
+      shutdown: (o) => { void shutdown(o.save); },
+      persistence: (which) => persistence.command(which),
       wakeAt: (ms) => wakeTimer.schedule(ms),
       onInternalError: (command, e) => log('warning', `Internal error in '${command}': ${e instanceof Error ? e.stack ?? e.message : String(e)}`),
       info: (): Record<string, Record<string, string | number>> => ({
@@ -62,15 +70,22 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
           executable: process.argv[1] ?? '',
           config_file: options.configFile ?? '',
         },
+        persistence: persistence.info(),
       }),
     },
   });
+  const persistence = new Persistence({ engine, log, serverVersion: SERVER_VERSION });
   listener = new SocketListener(engine, log);
+  engine.replyBarrier = persistence;
 
   const wakeTimer = new DeadlineTimer(Date.now, () => engine.expireBlocked());
 
   const dir = path.resolve(engine.config.get('dir'));
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new Error(`Can't create the data directory ${dir}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 
   const requestedPort = Number(engine.config.get('port'));
   let port = 0;
@@ -99,6 +114,7 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
   const hz = () => Math.max(1, engine.config.getNumber('hz'));
   const tick = () => {
     engine.cron();
+    persistence.cron(Date.now());
     listener.closeIdle(engine.time, engine.config.getNumber('timeout'));
   };
   cron = setInterval(tick, 1000 / hz());
@@ -107,6 +123,17 @@ export async function runOwner(options: OwnerOptions, post: (m: OwnerMessage) =>
     cron = setInterval(tick, 1000 / hz());
   });
 
+  // Clients may connect while the data set loads: they get -LOADING until it is done.
+  // startServer() resolves after it (on 'ready').
+  try {
+    await persistence.load();
+  } catch (e) {
+    log('warning', e instanceof Error ? e.message : String(e));
+    if (cron) clearInterval(cron);
+    rings.close();
+    await listener.close();
+    throw e;
+  }
   log('notice', `Ready to accept connections${port ? ` tcp ${engine.config.get('bind')}:${port}` : ''}${unixsocket ? ` unix ${unixsocket}` : ''}${nativesocket ? ` native ${nativesocket}` : ''}`);
   post({ type: 'ready', port, unixsocket, nativesocket, handle: rings.handle });
   return shutdown;

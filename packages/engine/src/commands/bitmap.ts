@@ -435,6 +435,7 @@ function bitfieldGeneric(ctx: Client, argv: string[], readonly: boolean): void {
     if (op.kind !== 'GET') writeEnd = Math.max(writeEnd, Math.floor((op.offset + op.type.bits - 1) / 8) + 1);
   }
   let value: StringValue | undefined = v;
+  const oldLength = v === undefined ? 0 : v.length; // v itself grows when it is a RawString
   let created = false;
   let raw: RawString | undefined;
   if (writeEnd > 0) {
@@ -467,8 +468,10 @@ function bitfieldGeneric(ctx: Client, argv: string[], readonly: boolean): void {
     changes++;
     ctx.reply.int(op.kind === 'SET' ? current : next);
   }
+  // A value grown for writes that all failed (OVERFLOW FAIL) is still changed: Redis 7.0 keeps
+  // the zero padding without counting it as a change, so its AOF loses it; ours logs it.
   if (created) ctx.db.set(key, raw!, true);
-  else if (changes > 0) ctx.db.host.onKeyModified(ctx.db, key);
+  else if (changes > 0 || (raw !== undefined && raw.length !== oldLength)) ctx.db.host.onKeyModified(ctx.db, key);
 }
 
 // BITFIELD key [GET encoding offset | [OVERFLOW WRAP | SAT | FAIL] <SET encoding offset value | INCRBY encoding offset increment>

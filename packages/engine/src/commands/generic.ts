@@ -76,6 +76,27 @@ function copyValue(v: Value): Value | undefined {
   return v.copy?.();
 }
 
+// ---------------------------------------------------------------- the log's effect argvs
+
+/**
+ * What a handler hands Engine.propagate when no propagator is set: it still calls propagate
+ * (which marks the command as logged by its handler) but builds no argv on a hot path.
+ */
+export const NO_ARGV: readonly string[] = [];
+
+/** 2^63 as a double: the first absolute time whose String() is beyond int64. */
+const TWO_63 = 2 ** 63;
+
+/**
+ * An absolute expiry (ms, as stored: a double) as a PEXPIREAT / SET PXAT argument that reads
+ * back as the same double. Times are integers; beyond 2^53 String() gives the shortest decimal
+ * that rounds back to it, and the times that round up to 2^63 are written as INT64_MAX (which
+ * rounds to 2^63 again) so that the argument stays within int64.
+ */
+export function msArgument(ms: number): string {
+  return ms >= TWO_63 ? '9223372036854775807' : String(ms);
+}
+
 // ---------------------------------------------------------------- existence and deletion
 
 function deleteKeys(ctx: Client, argv: string[]): void {
@@ -375,6 +396,7 @@ export const flushdb = defineCommand({
   run(ctx, argv) {
     if (!flushArgsOk(ctx, argv)) return;
     ctx.db.clear();
+    ctx.engine.markDirty();
     ctx.reply.simple('OK');
   },
 });
@@ -392,6 +414,7 @@ export const flushall = defineCommand({
   run(ctx, argv) {
     if (!flushArgsOk(ctx, argv)) return;
     for (const db of ctx.engine.dbs) db.clear();
+    ctx.engine.markDirty();
     ctx.reply.simple('OK');
   },
 });
@@ -416,6 +439,7 @@ export const swapdb = defineCommand({
     // Clients keep their database index and see the other contents, as in Redis.
     if (first !== second) {
       first.swapWith(second);
+      ctx.engine.markDirty();
       // Clients blocked in either database may now find their keys (Redis rescans both).
       ctx.engine.blocking.signalAll(first);
       ctx.engine.blocking.signalAll(second);
@@ -552,7 +576,8 @@ const EXACT_LIMIT = 2 ** 41;
  * EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT: Redis 7.0's expireGenericCommand. Options are read
  * first (so `EXPIRE k abc FOO` complains about FOO), then the time, with int64 overflow
  * checks in the units Redis uses; a time not in the future deletes the key (and answers 1).
- * Times are kept as doubles: beyond 2^53 ms (year 287,396) they are rounded.
+ * Times are kept as doubles: beyond 2^53 ms (year 287,396) they are rounded. The log gets the
+ * effect, as in Redis 7: PEXPIREAT with the absolute time, or DEL.
  */
 function expireGeneric(ctx: Client, argv: string[], unitMs: 1 | 1000, relative: boolean): void {
   let nx = false;
@@ -601,8 +626,17 @@ function expireGeneric(ctx: Client, argv: string[], unitMs: 1 | 1000, relative: 
     if (gt && (current === undefined || when <= current)) return ctx.reply.int(0);
     if (lt && current !== undefined && when >= current) return ctx.reply.int(0);
   }
-  if (when <= now) ctx.db.delete(key);
-  else ctx.db.setExpire(key, when);
+  // While loading (replaying the log) a time already past is stored, not applied: nothing
+  // expires during a load, as in Redis (checkAlreadyExpired), and the log says when it went.
+  if (when <= now && !ctx.engine.loading) {
+    ctx.db.delete(key);
+    ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['DEL', key]);
+  } else {
+    ctx.db.setExpire(key, when);
+    // Logged as the absolute time it became, without the options (their condition held): a
+    // relative time replayed later would end elsewhere.
+    ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['PEXPIREAT', key, msArgument(when)]);
+  }
   ctx.reply.int(1);
 }
 

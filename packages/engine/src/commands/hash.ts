@@ -14,6 +14,7 @@ import { type ArgumentSpec, type KeySpec, keySpec } from '../spec.js';
 import { scanCollection } from '../types/collection-scan.js';
 import { HashValue, type HashLimits } from '../types/hash.js';
 import { addLongDouble, formatLongDouble, isFiniteLongDouble, parseLongDouble } from '../types/long-double.js';
+import { NO_ARGV } from './generic.js';
 
 /**
  * The hash family. The data structure is types/hash.ts; cursors are types/collection-scan.ts.
@@ -379,6 +380,8 @@ export const hincrbyfloat = defineCommand({
     hash ??= new HashValue();
     hash.set(field, text, hashLimits(ctx));
     stored(ctx, key, hash, created);
+    // Logged as the text stored, as Redis 7 does: the long double sum is not redone on replay.
+    ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['HSET', key, field, text]);
     ctx.reply.bulk(text);
   },
 });

@@ -88,8 +88,13 @@ export const pfadd = defineCommand({
     const max = sparseMaxBytes(ctx);
     for (let i = 2; i < argv.length; i++) {
       const r = hllAdd(raw, argv[i]!, max);
-      // Registers changed before the corruption was met stay changed, as in Redis.
-      if (r < 0) return ctx.reply.error(HLL_CORRUPTED);
+      if (r < 0) {
+        // Registers changed before the corruption was met stay changed, as in Redis; unlike
+        // Redis 7.0 we count that as a change, so the log (which replays to the same point)
+        // does not lose it.
+        if (updated > 0 && v !== undefined) ctx.db.host.onKeyModified(ctx.db, key);
+        return ctx.reply.error(HLL_CORRUPTED);
+      }
       updated += r;
     }
     if (updated > 0) {

@@ -11,6 +11,7 @@ import { type ArgumentSpec, type KeySpec, keySpec } from '../spec.js';
 import { ListValue } from '../types/list.js';
 import { mayBlock, parseTimeout } from '../blocking.js';
 import { mpopArgumentSpecs, mpopKeySpec, parseMpopArguments } from './mpop.js';
+import { NO_ARGV } from './generic.js';
 
 /**
  * The list family: pushes and pops at both ends, access by index and by value, LMOVE and
@@ -461,9 +462,13 @@ export const lpos = defineCommand({
 /**
  * Moves one element from the (non-empty) source list to the destination, as Redis's
  * lmoveGenericCommand: a destination of another type answers WRONGTYPE and moves nothing.
- * Source and destination may be the same list (a rotation).
+ * Source and destination may be the same list (a rotation). `logAs`: the blocking forms log
+ * the move as LMOVE or RPOPLPUSH (see blmoveGeneric); LMOVE and RPOPLPUSH log their own argv.
  */
-function moveElement(ctx: Client, source: string, destination: string, from: ListValue, whereFrom: End, whereTo: End): void {
+function moveElement(
+  ctx: Client, source: string, destination: string, from: ListValue, whereFrom: End, whereTo: End,
+  logAs?: 'LMOVE' | 'RPOPLPUSH',
+): void {
   const existing = ctx.db.lookup(destination);
   if (existing !== undefined && !(existing instanceof ListValue)) return ctx.reply.error(WRONGTYPE);
   const v = pop(from, whereFrom);
@@ -476,7 +481,17 @@ function moveElement(ctx: Client, source: string, destination: string, from: Lis
     ctx.db.host.onKeyModified(ctx.db, destination);
   }
   afterRemoval(ctx, source, from);
+  if (logAs !== undefined) {
+    ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV
+      : logAs === 'RPOPLPUSH' ? ['RPOPLPUSH', source, destination]
+      : ['LMOVE', source, destination, endToken(whereFrom), endToken(whereTo)]);
+  }
   ctx.reply.bulk(v);
+}
+
+/** The LEFT / RIGHT token of an end, for logged argvs. */
+function endToken(end: End): string {
+  return end === 'head' ? 'LEFT' : 'RIGHT';
 }
 
 function lmoveGeneric(ctx: Client, source: string, destination: string, whereFrom: End, whereTo: End): void {
@@ -512,7 +527,13 @@ export const rpoplpush = defineCommand({
 
 // ---------------------------------------------------------------- LMPOP
 
-/** [key, [elements]]: up to `count` elements popped from a non-empty list. */
+/*
+ * The pops below log what they did on the key they popped (LMPOP 1 key ... COUNT n, LPOP key),
+ * not their argv: a blocking pop served later runs outside any command (blocking.ts), so only
+ * the record written here reaches the log; and a replay must neither block nor pick another key.
+ */
+
+/** [key, [elements]]: up to `count` elements popped from a non-empty list (LMPOP, BLMPOP). */
 function replyPoppedRange(ctx: Client, key: string, list: ListValue, end: End, count: number): void {
   const n = Math.min(count, list.length);
   ctx.reply.array(2);
@@ -520,6 +541,8 @@ function replyPoppedRange(ctx: Client, key: string, list: ListValue, end: End, c
   ctx.reply.array(n);
   for (let i = 0; i < n; i++) ctx.reply.bulk(pop(list, end));
   afterRemoval(ctx, key, list);
+  ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV
+    : ['LMPOP', '1', key, endToken(end), 'COUNT', String(n)]);
 }
 
 /** [key, element] popped from a non-empty list (BLPOP, BRPOP). */
@@ -528,6 +551,8 @@ function replyPoppedOne(ctx: Client, key: string, list: ListValue, end: End): vo
   ctx.reply.bulk(key);
   ctx.reply.bulk(pop(list, end));
   afterRemoval(ctx, key, list);
+  ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV
+    : [end === 'head' ? 'LPOP' : 'RPOP', key]);
 }
 
 /**
@@ -636,10 +661,15 @@ export const blmpop = defineCommand({
  * When served, a destination that holds another type answers WRONGTYPE to the blocked client
  * and the element stays for the next waiter, as in Redis.
  */
-function blmoveGeneric(ctx: Client, source: string, destination: string, whereFrom: End, whereTo: End, deadline: number): void {
+function blmoveGeneric(
+  ctx: Client, source: string, destination: string, whereFrom: End, whereTo: End, deadline: number,
+  logAs: 'LMOVE' | 'RPOPLPUSH',
+): void {
   const from = lookupList(ctx, source);
   if (from === WRONG) return;
-  if (from !== undefined) return moveElement(ctx, source, destination, from, whereFrom, whereTo);
+  // Logged as the non-blocking move on both paths: served later, the move happens outside any
+  // command and only moveElement's record reaches the log.
+  if (from !== undefined) return moveElement(ctx, source, destination, from, whereFrom, whereTo, logAs);
   if (!mayBlock(ctx)) return ctx.reply.null();
   ctx.engine.blocking.block(ctx, {
     keys: [source],
@@ -647,7 +677,7 @@ function blmoveGeneric(ctx: Client, source: string, destination: string, whereFr
     tryServe() {
       const v = ctx.db.lookup(source);
       if (!(v instanceof ListValue)) return false;
-      moveElement(ctx, source, destination, v, whereFrom, whereTo);
+      moveElement(ctx, source, destination, v, whereFrom, whereTo, logAs);
       return true;
     },
     onTimeout() { ctx.reply.nullArray(); },
@@ -666,7 +696,7 @@ export const blmove = defineCommand({
     if (whereFrom === undefined || whereTo === undefined) return ctx.reply.error(SYNTAX);
     const deadline = parseTimeout(argv[5]!, ctx.engine.time);
     if (typeof deadline === 'string') return ctx.reply.error(deadline);
-    blmoveGeneric(ctx, argv[1]!, argv[2]!, whereFrom, whereTo, deadline);
+    blmoveGeneric(ctx, argv[1]!, argv[2]!, whereFrom, whereTo, deadline, 'LMOVE');
   },
 });
 
@@ -681,7 +711,7 @@ export const brpoplpush = defineCommand({
   run(ctx, argv) {
     const deadline = parseTimeout(argv[3]!, ctx.engine.time);
     if (typeof deadline === 'string') return ctx.reply.error(deadline);
-    blmoveGeneric(ctx, argv[1]!, argv[2]!, 'tail', 'head', deadline);
+    blmoveGeneric(ctx, argv[1]!, argv[2]!, 'tail', 'head', deadline, 'RPOPLPUSH');
   },
 });
 

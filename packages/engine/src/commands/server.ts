@@ -881,6 +881,44 @@ const lastsave = defineCommand({
   },
 });
 
+/** SAVE, BGSAVE and BGREWRITEAOF hand over to the host's persistence (the server's disk files). */
+function persistenceCommand(ctx: Client, which: 'save' | 'bgsave' | 'bgsave-schedule' | 'bgrewriteaof'): void {
+  const hook = ctx.engine.hooks.persistence;
+  if (hook === undefined) return ctx.reply.error('ERR this store has no persistence (it runs in memory, without a server)');
+  const result = hook(which);
+  if (result instanceof Error) ctx.reply.error(result.message);
+  else ctx.reply.simple(result);
+}
+
+// SAVE
+const save = defineCommand({
+  name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], keys: [0, 0, 0], group: 'server',
+  since: '1.0.0', summary: 'Synchronously save the dataset to disk',
+  complexity: 'O(N) where N is the total number of keys in all databases', aclCategories: ['dangerous'],
+  run(ctx) { persistenceCommand(ctx, 'save'); },
+});
+
+// BGSAVE [SCHEDULE]
+const bgsave = defineCommand({
+  name: 'bgsave', arity: -1, flags: ['admin', 'noscript', 'no_async_loading'], keys: [0, 0, 0], group: 'server',
+  since: '1.0.0', summary: 'Asynchronously save the dataset to disk',
+  complexity: 'O(1)', aclCategories: ['dangerous'],
+  history: [['3.2.2', 'Added the `SCHEDULE` option.']],
+  arguments: [{ name: 'schedule', type: 'pure-token', token: 'SCHEDULE', since: '3.2.2', optional: true }],
+  run(ctx, argv) {
+    if (argv.length > 2 || (argv.length === 2 && argv[1]!.toUpperCase() !== 'SCHEDULE')) return ctx.reply.error(SYNTAX);
+    persistenceCommand(ctx, argv.length === 2 ? 'bgsave-schedule' : 'bgsave');
+  },
+});
+
+// BGREWRITEAOF
+const bgrewriteaof = defineCommand({
+  name: 'bgrewriteaof', arity: 1, flags: ['admin', 'noscript', 'no_async_loading'], keys: [0, 0, 0], group: 'server',
+  since: '1.0.0', summary: 'Asynchronously rewrite the append-only file', complexity: 'O(1)',
+  aclCategories: ['dangerous'],
+  run(ctx) { persistenceCommand(ctx, 'bgrewriteaof'); },
+});
+
 // SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
 const shutdown = defineCommand({
   name: 'shutdown', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'],
@@ -944,5 +982,5 @@ const role = defineCommand({
 
 export const serverCommands: Command[] = [
   ping, echo, quit, reset, select, auth, hello, client,
-  command, config, info, time, lastsave, shutdown, role,
+  command, config, info, time, lastsave, save, bgsave, bgrewriteaof, shutdown, role,
 ];

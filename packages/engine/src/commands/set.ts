@@ -9,6 +9,7 @@ import { globMatch } from '../glob.js';
 import { typeOf, type Value } from '../keyspace.js';
 import { parseScanCursor, parseScanOptions } from '../scan.js';
 import { type ArgumentSpec, type KeySpec, keySpec } from '../spec.js';
+import { NO_ARGV } from './generic.js';
 import {
   MAX_SET_MEMBERS, SetTooLargeError, SetValue, difference, forEachInIntersection, intersection,
   intersectionSize, union,
@@ -219,10 +220,12 @@ export const spop = defineCommand({
     }
     const v = ctx.db.lookup(key);
     if (v !== undefined && !isSet(v)) return ctx.reply.error(WRONGTYPE);
+    // The picks are random: the log gets the members removed (SREM), or DEL for the whole set.
     if (count < 0) {
       if (v === undefined) return ctx.reply.null();
       const member = v.popRandom();
       afterRemoval(ctx, key, v);
+      ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['SREM', key, member]);
       return ctx.reply.bulk(member);
     }
     if (v === undefined || count === 0) return ctx.reply.set(0);
@@ -230,10 +233,12 @@ export const spop = defineCommand({
       // The whole set, in its order (ascending for an intset, as Redis answers).
       const all = v.members();
       ctx.db.delete(key);
+      ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['DEL', key]);
       return replyMembers(ctx, all);
     }
     const popped = v.popRandomMany(count);
     ctx.db.host.onKeyModified(ctx.db, key);
+    ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['SREM', key, ...popped]);
     replyMembers(ctx, popped);
   },
 });

@@ -9,6 +9,7 @@ import {
 import type { Value } from '../keyspace.js';
 import { type ArgumentSpec, type KeySpec, keySpec } from '../spec.js';
 import { incrByFloat } from '../types/long-double.js';
+import { NO_ARGV, msArgument } from './generic.js';
 import {
   MAX_RAW_LENGTH, RawString, grownCapacity, lcsTableBytes, longestCommonSubsequence,
   stringForReply, stringToBytes, stringToLatin1, toRawString, type StringValue,
@@ -207,6 +208,11 @@ export const set = defineCommand({
     ctx.db.set(key, value, o.keepTtl || at !== undefined);
     // A time already past (EXAT/PXAT) is stored as is: the next lookup expires the key, as in Redis.
     if (at !== undefined) ctx.db.setExpire(key, at);
+    // The log gets the effect: any expiry as an absolute PXAT (EX replayed later would end
+    // elsewhere), KEEPTTL kept, NX/XX/GET dropped (the condition held; the reply is nobody's).
+    ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV
+      : at !== undefined ? ['SET', key, value, 'PXAT', msArgument(at)]
+      : o.keepTtl ? ['SET', key, value, 'KEEPTTL'] : ['SET', key, value]);
     if (o.get) replyValue(ctx, old as StringValue | undefined);
     else ctx.reply.simple('OK');
   },
@@ -232,6 +238,8 @@ function setWithExpire(ctx: Client, argv: string[], kind: 'EX' | 'PX'): void {
   const key = argv[1]!;
   ctx.db.set(key, argv[3]!, true); // the expiry is overwritten just below
   ctx.db.setExpire(key, at);
+  // Logged with the absolute time, as Redis 7 does (a relative one replayed later would differ).
+  ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['SET', key, argv[3]!, 'PXAT', msArgument(at)]);
   ctx.reply.simple('OK');
 }
 
@@ -329,7 +337,10 @@ export const getdel = defineCommand({
     const key = argv[1]!;
     const v = ctx.db.lookup(key) as StringValue | undefined;
     replyValue(ctx, v);
-    if (v !== undefined) ctx.db.delete(key);
+    if (v !== undefined) {
+      ctx.db.delete(key);
+      ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['DEL', key]);
+    }
   },
 });
 
@@ -360,12 +371,21 @@ export const getex = defineCommand({
       at = r;
     }
     replyValue(ctx, v);
+    // Logged as its effect on the key (PEXPIREAT with the absolute time, DEL, PERSIST); a plain
+    // GETEX, or PERSIST of a key without a TTL, changed nothing and is not logged.
+    const propagator = ctx.engine.propagator;
     if (at !== undefined) {
-      // Unlike SET, GETEX deletes at once when EXAT/PXAT is already past.
-      if (at <= ctx.engine.time) ctx.db.delete(key);
-      else ctx.db.setExpire(key, at);
-    } else if (o.persist) {
-      ctx.db.persist(key);
+      // Unlike SET, GETEX deletes at once when EXAT/PXAT is already past (not while loading:
+      // nothing expires then, as in Redis).
+      if (at <= ctx.engine.time && !ctx.engine.loading) {
+        ctx.db.delete(key);
+        ctx.engine.propagate(ctx.db, propagator === undefined ? NO_ARGV : ['DEL', key]);
+      } else {
+        ctx.db.setExpire(key, at);
+        ctx.engine.propagate(ctx.db, propagator === undefined ? NO_ARGV : ['PEXPIREAT', key, msArgument(at)]);
+      }
+    } else if (o.persist && ctx.db.persist(key)) {
+      ctx.engine.propagate(ctx.db, propagator === undefined ? NO_ARGV : ['PERSIST', key]);
     }
   },
 });
@@ -675,6 +695,9 @@ export const incrbyfloat = defineCommand({
     if (!r.ok) return ctx.reply.error(r.reason === 'not-float' ? NOT_FLOAT : INCR_NAN_OR_INFINITY);
     // Stored as the formatted text (what Redis stores), keeping the TTL.
     ctx.db.set(key, r.value, true);
+    // Logged as that text: replaying the increment would redo the long double arithmetic,
+    // which need not round the same everywhere (Redis 7 logs the same SET).
+    ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['SET', key, r.value, 'KEEPTTL']);
     ctx.reply.bulk(r.value);
   },
 });

@@ -7,6 +7,7 @@ import { type ArgumentSpec, keySpec } from '../spec.js';
 import { ZSetValue } from '../types/zset.js';
 import { mpopArgumentSpecs, mpopKeySpec, parseMpopArguments } from './mpop.js';
 import { WRONG, replyScored, zsetAt } from './zset-common.js';
+import { NO_ARGV } from './generic.js';
 
 /**
  * The sorted-set pops: ZPOPMIN, ZPOPMAX, ZMPOP and the blocking BZPOPMIN, BZPOPMAX, BZMPOP
@@ -118,6 +119,20 @@ function parseMax(arg: string): boolean | undefined {
 type PopReply = (ctx: Client, key: string, popped: { members: string[]; scores: number[] }) => void;
 
 /**
+ * Pops up to `count` members of the set at `key`, answers with `reply` and logs what it did on
+ * that key: BZPOPMIN/BZPOPMAX as ZPOPMIN/ZPOPMAX key, ZMPOP/BZMPOP as ZMPOP 1 key MIN|MAX COUNT n.
+ * A blocking pop served later runs outside any command (blocking.ts), so only this record
+ * reaches the log; and a replay must neither block nor pick another key.
+ */
+function popAndReply(ctx: Client, key: string, z: ZSetValue, max: boolean, count: number, reply: PopReply): void {
+  const popped = popMembers(ctx, key, z, max, count);
+  ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV
+    : reply === replyKeyMemberScore ? [max ? 'ZPOPMAX' : 'ZPOPMIN', key]
+    : ['ZMPOP', '1', key, max ? 'MAX' : 'MIN', 'COUNT', String(popped.members.length)]);
+  reply(ctx, key, popped);
+}
+
+/**
  * Pops from the first non-empty set among keys, in argument order, and answers; a key of
  * another type met on the way answers WRONGTYPE. False (nothing answered) when all are missing.
  */
@@ -126,7 +141,7 @@ function popFirstNonEmpty(ctx: Client, keys: readonly string[], max: boolean, co
     const z = zsetAt(ctx, key);
     if (z === WRONG) return true;
     if (z === undefined) continue;
-    reply(ctx, key, popMembers(ctx, key, z, max, count));
+    popAndReply(ctx, key, z, max, count, reply);
     return true;
   }
   return false;
@@ -159,7 +174,7 @@ function blockingPop(ctx: Client, keys: readonly string[], max: boolean, count: 
     tryServe(ready: string) {
       const z = ctx.db.lookup(ready);
       if (!(z instanceof ZSetValue)) return false;
-      reply(ctx, ready, popMembers(ctx, ready, z, max, count));
+      popAndReply(ctx, ready, z, max, count, reply);
       return true;
     },
     onTimeout() { ctx.reply.nullArray(); },
