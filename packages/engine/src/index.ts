@@ -13,5 +13,5 @@ export { Config, type ConfigParam, parseOutputBufferLimits, type OutputBufferLim
 export { Database, typeOf, type Value, type CollectionValue, SHARD_COUNT } from './keyspace.js';
 export { RawString, type StringValue } from './types/string.js';
 export { allCommands } from './commands/index.js';
-export { createTestEngine, TestClock, type EngineHarness } from './testing.js';
+export { createTestEngine, TestClock, seededRandom, describeValue, type EngineHarness } from './testing.js';
 export { commandSyntax, argumentSyntax } from './syntax.js';

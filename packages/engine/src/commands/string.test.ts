@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestEngine, type EngineHarness } from '../testing.js';
+import { createTestEngine, seededRandom, type EngineHarness } from '../testing.js';
 import { ReplyError, ReplyMap, SimpleString, type Reply } from '../reply.js';
 import type { CollectionValue } from '../keyspace.js';
 import { RawString, stringEncoding } from '../types/string.js';
@@ -716,16 +716,6 @@ afterAll(async () => {
 });
 
 /** A small seeded PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('differential against real Redis', () => {
   const P = `nodis-string-test:${process.pid}:${Date.now()}:`;
@@ -800,7 +790,7 @@ describe('differential against real Redis', () => {
   });
 
   it.skipIf(!redisAvailable)('LCS picks the same subsequence and runs on random inputs', async () => {
-    const rand = prng(7);
+    const rand = seededRandom(7);
     const randomString = (n: number, alphabet: string) =>
       Array.from({ length: n }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
     const groups: string[][][] = [];
@@ -815,7 +805,7 @@ describe('differential against real Redis', () => {
   });
 
   it.skipIf(!redisAvailable)('INCRBYFLOAT matches Redis on 2000 random pairs', async () => {
-    const rand = prng(20240601);
+    const rand = seededRandom(20240601);
     const int = (n: number) => Math.floor(rand() * n);
     const digits = (n: number) => Array.from({ length: n }, () => String(int(10))).join('');
     const sign = () => (rand() < 0.4 ? '-' : rand() < 0.1 ? '+' : '');

@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { crc32 } from 'node:zlib';
 import { Packr } from 'msgpackr';
-import { createTestEngine, type EngineHarness } from '../testing.js';
+import { createTestEngine, describeValue, type EngineHarness } from '../testing.js';
 import type { Engine } from '../engine.js';
 import type { Value } from '../keyspace.js';
 import type { Reply } from '../reply.js';
-import { RawString } from '../types/string.js';
-import { ListValue } from '../types/list.js';
-import { SetValue } from '../types/set.js';
-import { HashValue } from '../types/hash.js';
-import { ZSetValue } from '../types/zset.js';
 import {
   FOOTER_LENGTH, SNAPSHOT_MAGIC, SNAPSHOT_VERSION, SnapshotError, SnapshotReader, encodeSnapshotBlock, encodeSnapshotFooter,
   encodeSnapshotHeader, type SnapshotHeader, type SnapshotSource,
@@ -75,22 +70,7 @@ function loadError(file: Buffer): SnapshotError {
 // ---------------------------------------------------------------- the data set, canonical
 
 function canon(v: Value): string {
-  if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
-  if (v instanceof RawString) return `string ${JSON.stringify(v.buf.toString('latin1', 0, v.length))}`;
-  if (v instanceof ListValue) return `list ${JSON.stringify(v.toArray())}`;
-  if (v instanceof SetValue) return `set ${JSON.stringify(v.members().sort())}`;
-  if (v instanceof HashValue) {
-    const pairs: [string, string][] = [];
-    v.forEach((f, x) => { pairs.push([f, x]); });
-    pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return `hash ${JSON.stringify(pairs)}`;
-  }
-  if (v instanceof ZSetValue) {
-    const out: string[] = [];
-    if (v.size > 0) v.each(0, v.size - 1, false, (m, s) => { out.push(m, String(s)); });
-    return `zset ${JSON.stringify(out)}`;
-  }
-  return `unknown ${v.type}`;
+  return describeValue(v);
 }
 
 /** Every db's keys → canonical value and absolute expiry, read from the shards' Maps (nothing expires). */

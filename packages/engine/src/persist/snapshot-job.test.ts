@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createTestEngine, type EngineHarness } from '../testing.js';
+import { createTestEngine, describeValue, type EngineHarness } from '../testing.js';
 import type { Client } from '../client.js';
 import type { Engine } from '../engine.js';
 import type { Value } from '../keyspace.js';
 import { CapturingWriter, type Reply } from '../reply.js';
-import { RawString } from '../types/string.js';
 import { ListValue } from '../types/list.js';
-import { SetValue } from '../types/set.js';
-import { HashValue } from '../types/hash.js';
-import { ZSetValue } from '../types/zset.js';
 import { SnapshotReader, type SnapshotSource } from './snapshot-format.js';
 import { SnapshotJob, loadSnapshotRecords } from './snapshot-job.js';
 
@@ -30,28 +26,12 @@ const NAME = 'bgsave.nds';
  * key the walk reaches later is written with the cache filled in — the same registers, and
  * the cache is exactly their cardinality, so the loaded HLL counts the same.
  */
-function stringCanon(s: string): string {
-  const bytes = s.startsWith('HYLL') && s.length >= 16 ? `${s.slice(0, 8)}<cache>${s.slice(16)}` : s;
-  return `string ${JSON.stringify(bytes)}`;
+function maskHllCache(s: string): string {
+  return s.startsWith('HYLL') && s.length >= 16 ? `${s.slice(0, 8)}<cache>${s.slice(16)}` : s;
 }
 
 function canon(v: Value): string {
-  if (typeof v === 'string') return stringCanon(v);
-  if (v instanceof RawString) return stringCanon(v.buf.toString('latin1', 0, v.length));
-  if (v instanceof ListValue) return `list ${JSON.stringify(v.toArray())}`;
-  if (v instanceof SetValue) return `set ${JSON.stringify(v.members().sort())}`;
-  if (v instanceof HashValue) {
-    const pairs: [string, string][] = [];
-    v.forEach((f, x) => { pairs.push([f, x]); });
-    pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return `hash ${JSON.stringify(pairs)}`;
-  }
-  if (v instanceof ZSetValue) {
-    const out: string[] = [];
-    if (v.size > 0) v.each(0, v.size - 1, false, (m, s) => { out.push(m, String(s)); });
-    return `zset ${JSON.stringify(out)}`;
-  }
-  return `unknown ${v.type}`;
+  return describeValue(v, maskHllCache);
 }
 
 interface Entry { value: string; ttl: number | undefined }

@@ -228,19 +228,26 @@ export function loadSnapshotRecords(engine: Engine, flat: unknown[], name: strin
     const key = flat[i + 1];
     const type = flat[i + 2];
     const expireAt = flat[i + 4];
-    const where = `${name}: record ${i / 5} of the block at offset ${blockOffset}`;
-    if (typeof db !== 'number' || !Number.isInteger(db) || db < 0) throw new SnapshotError(`${where} has no valid database index`);
+    // Built only for an error: a string per record would cost more than the record.
+    const where = (): string => `${name}: record ${i / 5} of the block at offset ${blockOffset}`;
+    if (typeof db !== 'number' || !Number.isInteger(db) || db < 0) throw new SnapshotError(`${where()} has no valid database index`);
     const database = engine.dbs[db];
-    if (database === undefined) throw new SnapshotError(`${where} is for database ${db}, but only ${engine.dbs.length} are configured (raise \`databases\`)`);
-    if (typeof key !== 'string') throw new SnapshotError(`${where} has no valid key`);
-    if (typeof type !== 'number') throw new SnapshotError(`${where} has no valid type`);
-    if (typeof expireAt !== 'number' || !Number.isFinite(expireAt)) throw new SnapshotError(`${where} has no valid expiry`);
+    if (database === undefined) throw new SnapshotError(`${where()} is for database ${db}, but only ${engine.dbs.length} are configured (raise \`databases\`)`);
+    if (typeof key !== 'string') throw new SnapshotError(`${where()} has no valid key`);
+    if (typeof type !== 'number') throw new SnapshotError(`${where()} has no valid type`);
+    if (typeof expireAt !== 'number' || !Number.isFinite(expireAt)) throw new SnapshotError(`${where()} has no valid expiry`);
     if (dropExpiredAt !== undefined && expireAt !== -1 && expireAt <= dropExpiredAt) continue;
+    const payload = flat[i + 3];
     let value: Value;
-    try {
-      value = loadValue(type, flat[i + 3], engine.config);
-    } catch (e) {
-      throw new SnapshotError(`${where} (key '${printable(key)}'): ${e instanceof Error ? e.message : String(e)}`);
+    if (type === VALUE_STRING && typeof payload === 'string') {
+      // Most records: a string is its own value (what loadValue returns for it).
+      value = payload;
+    } else {
+      try {
+        value = loadValue(type, payload, engine.config);
+      } catch (e) {
+        throw new SnapshotError(`${where()} (key '${printable(key)}'): ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
     // A key written twice (see SnapshotJob) holds the same value both times.
     if (database.loadEntry(key, value, expireAt === -1 ? undefined : expireAt)) loaded++;

@@ -25,7 +25,7 @@ import type { PersistFs } from './fs.js';
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
 export interface AofLogEvents {
-  /** Durability advanced: replies waiting for it may go. */
+  /** Durability advanced (an fsync completed, or a batch was written): replies waiting may go. */
   durable(): void;
   /** A write or fsync failed (the message is strerror-like), or recovered (undefined). */
   error(message: string | undefined, kind: 'write' | 'fsync'): void;
@@ -94,6 +94,9 @@ export class AofLog implements Propagator {
   /** Bytes a completed fsync covers. */
   get durable(): number { return this.synced; }
 
+  /** Bytes handed to write() (in the page cache, at least). */
+  get writtenBytes(): number { return this.written; }
+
   /** Writes the pending batch; under `always`, starts an fsync if none runs. */
   flush(): void {
     // A broken file takes nothing more: the rewrite that replaces it holds everything.
@@ -102,6 +105,7 @@ export class AofLog implements Propagator {
       if (!this.writeBatch(this.failedBatch)) return;
       this.failedBatch = undefined;
       this.events.error(undefined, 'write');
+      if (this.policy !== 'always') this.events.durable();
     }
     // The header counts its own bytes in `total` only now: account for the difference.
     const pending = this.builder.pending;
@@ -112,6 +116,8 @@ export class AofLog implements Propagator {
         this.failedBatch = batch;
         return;
       }
+      // Under everysec and no, replies wait only for the write (persistence.ts).
+      if (this.policy !== 'always') this.events.durable();
     }
     if (this.policy === 'always' && this.written > this.synced) this.startFsync();
   }

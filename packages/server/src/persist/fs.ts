@@ -28,6 +28,8 @@ export interface PersistFs {
   truncate(file: string, length: number): void;
   /** Makes renames, creations and removals in `dir` durable. */
   fsyncDir(dir: string): void;
+  /** fsyncDir on the thread pool (background jobs finishing without stopping the owner). */
+  fsyncDirAsync?(dir: string, done: (error: Error | null) => void): void;
   mkdir(dir: string): void;
   readdir(dir: string): string[];
   readFile(file: string): Buffer;
@@ -82,6 +84,12 @@ export const nodeFs: PersistFs = {
     } finally {
       fs.closeSync(fd);
     }
+  },
+  fsyncDirAsync(dir, done) {
+    fs.open(dir, 'r', (openError, fd) => {
+      if (openError !== null) return done(openError);
+      fs.fsync(fd, (syncError) => fs.close(fd, () => done(syncError)));
+    });
   },
   mkdir(dir) {
     fs.mkdirSync(dir, { recursive: true });
