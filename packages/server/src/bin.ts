@@ -14,6 +14,7 @@ function usage(): string {
     'Usage: nodis-server [/path/to/nodis.conf] [options]',
     '       nodis-server -v or --version',
     '       nodis-server -h or --help',
+    '       nodis-server --check-aof [--fix] <incr file | manifest | appendonlydir | snapshot>',
     '',
     'Options are redis-server directives with two dashes, e.g.:',
     '  --port 7379 --bind 127.0.0.1 --unixsocket /tmp/nodis.sock --unixsocketperm 700',
