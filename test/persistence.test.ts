@@ -1391,3 +1391,15 @@ describe('appendfsync everysec and no: the reply leaves after the write() (kill 
     });
   }
 });
+
+describe('files a crash left behind', () => {
+  it('temp files of interrupted snapshots are deleted at start; other files stay', async () => {
+    const dir = freshDir('stale-temps');
+    for (const name of ['temp-4242.snapshot', 'temp-4242-dump.rdb', 'temp-notes.txt', 'keep.me']) {
+      fs.writeFileSync(path.join(dir, name), 'leftover');
+    }
+    const { error } = await loadDir(dir, { appendonly: 'no' });
+    expect(error).toBeUndefined();
+    expect(fs.readdirSync(dir).sort()).toEqual(['keep.me', 'temp-notes.txt']);
+  });
+});

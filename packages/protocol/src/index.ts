@@ -13,7 +13,7 @@ export {
 } from './ring.js';
 export * from './thread-layout.js';
 export { RequestWriter } from './resp/request-writer.js';
-export { SlabWriter, writeLatin1 } from './slab.js';
+export { SlabWriter, writeLatin1, writeRespHeader } from './slab.js';
 export * from './native/format.js';
 export { NativeWriter } from './native/writer.js';
 export { NativeRequestParser, type NativeRequestParserOptions } from './native/parser.js';

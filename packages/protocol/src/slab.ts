@@ -32,6 +32,23 @@ export function writeLatin1(buf: Buffer, pos: number, s: string): number {
   return pos;
 }
 
+/**
+ * Writes a RESP length header — `*3\r\n`, `$5\r\n` (type is the byte `*` or `$`) — at pos;
+ * room must be there. Returns the new pos. Digits byte by byte: no string per header.
+ */
+export function writeRespHeader(buf: Buffer, pos: number, type: number, n: number): number {
+  buf[pos++] = type;
+  if (n < 10) {
+    buf[pos++] = 48 + n;
+  } else {
+    const digits = String(n);
+    for (let i = 0; i < digits.length; i++) buf[pos++] = digits.charCodeAt(i);
+  }
+  buf[pos++] = 13;
+  buf[pos++] = 10;
+  return pos;
+}
+
 export abstract class SlabWriter {
   protected buf: LatinWritable = EMPTY as LatinWritable;
   /** Start of the bytes not yet taken. */

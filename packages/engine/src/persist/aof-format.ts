@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { writeLatin1 } from '@nodis/protocol';
+import { writeLatin1, writeRespHeader } from '@nodis/protocol';
 
 /**
  * The append-only file's records: plain RESP commands, as Redis writes them, in batches that
@@ -69,11 +69,9 @@ export class AofBatchBuilder {
     this.reserve(need);
     const buf = this.buffer;
     let at = this.length;
-    buf[at++] = 0x2a; // *
-    at = writeDecimal(buf, at, argv.length);
+    at = writeRespHeader(buf, at, 0x2a /* * */, argv.length);
     for (const a of argv) {
-      buf[at++] = 0x24; // $
-      at = writeDecimal(buf, at, a.length);
+      at = writeRespHeader(buf, at, 0x24 /* $ */, a.length);
       at = writeLatin1(buf, at, a);
       buf[at++] = 0x0d;
       buf[at++] = 0x0a;
@@ -92,19 +90,6 @@ export class AofBatchBuilder {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-/** Writes a non-negative integer and CRLF at `at`; returns the position after them. */
-function writeDecimal(buf: Buffer, at: number, n: number): number {
-  if (n < 10) {
-    buf[at++] = 0x30 + n;
-  } else {
-    const digits = String(n);
-    for (let i = 0; i < digits.length; i++) buf[at++] = digits.charCodeAt(i);
-  }
-  buf[at++] = 0x0d;
-  buf[at++] = 0x0a;
-  return at;
-}
 
 /** Encodes one command as RESP (a test helper, and the rewrite of foreign records). */
 export function encodeAofBatch(records: readonly [db: number, argv: readonly string[]][]): Buffer {

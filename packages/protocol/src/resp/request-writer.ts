@@ -7,7 +7,7 @@
  * and the argument's own bytes become separate pieces, so a 100 MB value is encoded once.
  */
 
-import { writeLatin1, type LatinWritable } from '../slab.js';
+import { writeLatin1, writeRespHeader, type LatinWritable } from '../slab.js';
 
 const LARGE_ARGUMENT = 64 * 1024;
 const INITIAL = 4096;
@@ -88,17 +88,6 @@ export class RequestWriter {
 
   /** `*N\r\n` or `$N\r\n`; reserve() has made room for it. */
   private header(type: number, n: number): void {
-    const buf = this.buf;
-    let p = this.pos;
-    buf[p++] = type;
-    if (n < 10) {
-      buf[p++] = 48 + n;
-    } else {
-      const digits = String(n);
-      for (let i = 0; i < digits.length; i++) buf[p++] = digits.charCodeAt(i);
-    }
-    buf[p++] = 13;
-    buf[p++] = 10;
-    this.pos = p;
+    this.pos = writeRespHeader(this.buf, this.pos, type, n);
   }
 }

@@ -125,6 +125,7 @@ export class Persistence {
   async load(): Promise<void> {
     const engine = this.engine;
     const started = Date.now();
+    this.removeStaleSnapshotTemps();
     engine.loading = true;
     let keys = 0;
     try {
@@ -157,6 +158,19 @@ export class Persistence {
       } catch (e) {
         throw new Error(`Can't open the append-only file in ${this.aofDir}: ${e instanceof Error ? e.message : String(e)}`);
       }
+    }
+  }
+
+  /** Temp files of snapshots a crash interrupted (`temp-<pid>.snapshot`, `temp-<pid>-<dbfilename>`). */
+  private removeStaleSnapshotTemps(): void {
+    let names: string[];
+    try {
+      names = this.fs.readdir(this.dir);
+    } catch {
+      return; // no directory yet
+    }
+    for (const name of names) {
+      if (/^temp-\d+(\.snapshot|-.+)$/.test(name)) this.fs.unlink(path.join(this.dir, name));
     }
   }
 
