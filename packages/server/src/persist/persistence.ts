@@ -231,10 +231,8 @@ export class Persistence {
       // starts empty here, a well-known way to lose data); openAof() then makes it the base.
       if (fs.size(this.snapshotFile) >= 0) {
         this.log('notice', `No AOF manifest in ${this.aofDir}: loading the snapshot ${this.snapshotFile}`);
-        const keys = await this.loadSnapshotFile(this.snapshotFile, undefined);
         this.manifest = { base: undefined, incrs: [] };
-        this.needsBase = keys > 0;
-        return keys;
+        return this.loadSnapshotFile(this.snapshotFile, undefined);
       }
       this.manifest = { base: undefined, incrs: [] };
       return 0;
@@ -263,7 +261,7 @@ export class Persistence {
     return Math.max(keys, total);
   }
 
-  /** Set when the AOF must start with a base written from memory (a snapshot was loaded). */
+  /** Set when the AOF must start anew with a base written from memory (CONFIG SET appendonly yes over old files). */
   private needsBase = false;
 
   private async replay(file: string, last: boolean): Promise<void> {
@@ -352,16 +350,15 @@ export class Persistence {
         this.aofBaseSize = fs.size(path.join(this.aofDir, file));
       }
       const incr = { file: `${this.aofName}.${incrSeq}${INCR_SUFFIX}`, seq: incrSeq };
-      const old = this.manifest;
       fs.unlink(path.join(this.aofDir, incr.file)); // a leftover of that name is not ours to extend
       this.aof = this.newLog(incr.file);
       this.writeManifest({ base, incrs: [incr] });
-      this.removeUnlisted(old);
+      this.removeUnlisted();
       this.needsBase = false;
     } else {
       const last = this.manifest.incrs[this.manifest.incrs.length - 1]!;
       this.aof = this.newLog(last.file);
-      this.removeUnlisted(undefined);
+      this.removeUnlisted();
     }
     this.engine.propagator = this.aof;
   }
@@ -434,7 +431,7 @@ export class Persistence {
   }
 
   /** Deletes AOF files the manifest no longer names (after a rewrite, or left by a crash). */
-  private removeUnlisted(_old: AofManifest | undefined): void {
+  private removeUnlisted(): void {
     const fs = this.fs;
     const keep = new Set<string>([`${this.aofName}.manifest`]);
     if (this.manifest.base) keep.add(this.manifest.base.file);
@@ -543,7 +540,7 @@ export class Persistence {
       this.aof = next;
       this.engine.propagator = next;
       this.aofBaseSize = fs.size(path.join(this.aofDir, baseFile));
-      this.removeUnlisted(undefined);
+      this.removeUnlisted();
     } catch (e) {
       this.log('warning', `Writing the AOF anew failed (${e instanceof Error ? e.message : String(e)}); retrying`);
       return;
@@ -783,7 +780,7 @@ export class Persistence {
       const incr = `${this.aofName}.${incrSeq}${INCR_SUFFIX}`;
       this.fs.close(this.fs.open(path.join(this.aofDir, incr), 'append'));
       this.writeManifest({ base: { file, seq: baseSeq }, incrs: [{ file: incr, seq: incrSeq }] });
-      this.removeUnlisted(undefined);
+      this.removeUnlisted();
       this.rewrites++;
       this.lastRewriteStatus = 'ok';
       return undefined;
@@ -845,7 +842,7 @@ export class Persistence {
       if (!stillOurs()) return;
       if (error !== null) return this.jobFailed(job, `writing the manifest: ${error.message}`);
       this.job = undefined;
-      this.removeUnlisted(undefined);
+      this.removeUnlisted();
       this.aofBaseSize = fs.size(path.join(this.aofDir, baseFile));
       this.rewrites++;
       this.lastRewriteStatus = 'ok';
