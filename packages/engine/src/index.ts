@@ -1,5 +1,5 @@
 export { Engine, type EngineOptions, type EngineHooks, type EngineStats, type Propagator, type SnapshotGuard, type ReplyBarrier } from './engine.js';
-export { AofBatchBuilder, AofReader, AofCorruptError, encodeAofBatch, parseCommand, type AofEnd, type ByteSource } from './persist/aof-format.js';
+export { AofBatchBuilder, AofReader, AofCorruptError, encodeAofBatch, findVerifiedBatch, parseCommand, type AofEnd, type ByteSource } from './persist/aof-format.js';
 export { SnapshotReader, SnapshotError, SNAPSHOT_VERSION, type SnapshotHeader } from './persist/snapshot-format.js';
 export { SnapshotJob, loadSnapshotRecords } from './persist/snapshot-job.js';
 export { Client, type ClientOptions, type ClientKind } from './client.js';

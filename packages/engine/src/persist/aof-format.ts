@@ -131,22 +131,24 @@ const CRC_LINE = /^#CRC ([0-9a-f]{8}) (\d{1,15})$/;
 const HEADER_PREFIX_BYTES = Buffer.from(HEADER_PREFIX, 'latin1');
 
 /**
- * True when a checksum line that starts a complete batch passing its checksum begins at or
- * after `from`. Reads the file in chunks (a torn tail is searched to its end: one batch).
+ * The offset of the first checksum line at or after `from` that starts a complete batch
+ * passing its checksum, or -1. Reads the file in chunks (a torn tail is searched to its end:
+ * one batch). The reader uses it to tell a torn tail from damage; check-aof, to say what
+ * --fix would throw away after damage.
  */
-function verifiedBatchAfter(source: ByteSource, from: number): boolean {
+export function findVerifiedBatch(source: ByteSource, from: number): number {
   const size = source.size;
   for (let at = from; at < size;) {
     const chunk = source.read(at, Math.min(READ_CHUNK, size - at));
-    if (chunk.length === 0) return false;
+    if (chunk.length === 0) return -1;
     for (let i = chunk.indexOf(HEADER_PREFIX_BYTES); i !== -1; i = chunk.indexOf(HEADER_PREFIX_BYTES, i + 1)) {
-      if (isVerifiedBatch(source, at + i)) return true;
+      if (isVerifiedBatch(source, at + i)) return at + i;
     }
-    if (at + chunk.length >= size) return false;
+    if (at + chunk.length >= size) return -1;
     // Overlap by the prefix's length less one, so a prefix across two chunks is found once.
     at += chunk.length - (HEADER_PREFIX_BYTES.length - 1);
   }
-  return false;
+  return -1;
 }
 
 function isVerifiedBatch(source: ByteSource, at: number): boolean {
@@ -245,7 +247,7 @@ export class AofReader {
    * have the loader truncate them away); else it is the torn tail.
    */
   private damaged(start: number, reason: string): void {
-    if (verifiedBatchAfter(this.source, start + 1)) throw new AofCorruptError(start, reason);
+    if (findVerifiedBatch(this.source, start + 1) !== -1) throw new AofCorruptError(start, reason);
     this.at = start;
     this.torn(reason);
   }

@@ -1,5 +1,5 @@
 import { AofBatchBuilder, type Propagator } from '@nodis/engine';
-import type { PersistFs } from './fs.js';
+import { errnoText, type PersistFs } from './fs.js';
 
 /**
  * The open append-only file: the engine's propagator, with group commit.
@@ -135,10 +135,10 @@ export class AofLog implements Propagator {
         // Batches appended after a torn one would make the file unloadable (damage in the
         // middle): this file is done; the caller rewrites the AOF from memory.
         this.broken = true;
-        this.events.error(errorText(e), 'fsync');
+        this.events.error(errnoText(e), 'fsync');
         return false;
       }
-      this.events.error(errorText(e), 'write');
+      this.events.error(errnoText(e), 'write');
       return false;
     }
   }
@@ -162,7 +162,7 @@ export class AofLog implements Propagator {
       if (this.closed) return;
       if (error !== null) {
         this.broken = true;
-        this.events.error(errorText(error), 'fsync');
+        this.events.error(errnoText(error), 'fsync');
         return;
       }
       this.synced = Math.max(this.synced, covers);
@@ -193,18 +193,6 @@ export class AofLog implements Propagator {
       // Closing after an I/O error may fail too; the descriptor is gone either way.
     }
   }
-
-  /** The fd, for tests that inspect it. */
-  get descriptor(): number { return this.fd; }
-}
-
-function errorText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (err?.code === 'ENOSPC') return 'No space left on device';
-  if (err?.code === 'EACCES') return 'Permission denied';
-  if (err?.code === 'EROFS') return 'Read-only file system';
-  if (err?.code === 'EIO') return 'Input/output error';
-  return err?.message ?? String(e);
 }
 
 // ---------------------------------------------------------------------------------------------

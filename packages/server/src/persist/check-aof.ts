@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { crc32 } from 'node:zlib';
 import {
-  AofCorruptError, AofReader, Engine, SnapshotError, SnapshotReader, loadSnapshotRecords, type ByteSource,
+  AofCorruptError, AofReader, Engine, SnapshotError, SnapshotReader, findVerifiedBatch, loadSnapshotRecords, type ByteSource,
 } from '@nodis/engine';
 import { parseManifest } from './aof.js';
-import { FileSource, nodeFs, type PersistFs } from './fs.js';
+import { FileSource, errnoText, nodeFs, type PersistFs } from './fs.js';
 
 /**
  * `nodis-server --check-aof [--fix] <file.aof | file.manifest | appendonlydir | file.snapshot>`:
@@ -100,7 +99,7 @@ export async function checkAof(target: string, options: CheckAofOptions = {}): P
   try {
     code = await checker.run(target);
   } catch (e) {
-    checker.print(`Cannot read file ${target}: ${errorText(e)}`);
+    checker.print(`Cannot read file ${target}: ${errnoText(e)}`);
     code = 1;
   }
   return { output: checker.lines.join('\n') + '\n', exitCode: code };
@@ -225,7 +224,7 @@ class Checker {
     try {
       manifest = parseManifest(this.fs.readFile(manifestFile).toString('latin1'), manifestFile);
     } catch (e) {
-      this.print(`${errorText(e)}, aborting...`);
+      this.print(`${errnoText(e)}, aborting...`);
       return 1;
     }
     const dir = path.dirname(manifestFile);
@@ -403,7 +402,7 @@ class Checker {
           fs.close(fd);
         }
       } catch (e) {
-        this.print(`Failed to truncate AOF ${name}: ${errorText(e)}`);
+        this.print(`Failed to truncate AOF ${name}: ${errnoText(e)}`);
         return { valid: false };
       }
       this.print(`Successfully truncated AOF ${name}`);
@@ -426,36 +425,14 @@ function countLines(source: FileSource, upTo: number): number {
 }
 
 /**
- * The first checksum line at or after `from` that starts a run of verified batches, and how
- * much that run holds (what --fix would throw away with the damage); undefined when none.
+ * The first batch at or after `from` that passes its checksum, and how much the run of
+ * verified batches from there holds (what --fix would throw away with the damage).
  */
 function intactAfter(source: FileSource, from: number): { offset: number; batches: number; commands: number } | undefined {
-  const marker = Buffer.from('#CRC ', 'latin1');
-  for (let at = from; at < source.size; at += CHUNK) {
-    // Overlap chunks by the marker's length so a marker across a boundary is found.
-    const chunk = source.read(at, Math.min(CHUNK + marker.length, source.size - at));
-    for (let i = chunk.indexOf(marker); i !== -1 && i < CHUNK; i = chunk.indexOf(marker, i + 1)) {
-      const offset = at + i;
-      // A cheap look at the one batch first: a marker inside a value costs no parse of the rest.
-      if (!startsVerifiedBatch(source, offset)) continue;
-      const run = verifiedRun(source, offset);
-      if (run !== undefined) return { offset, ...run };
-    }
-    if (chunk.length === 0) break;
-  }
-  return undefined;
-}
-
-/** A checksum line at `at` whose batch is complete and passes its checksum. */
-function startsVerifiedBatch(source: FileSource, at: number): boolean {
-  const head = source.read(at, 64);
-  const eol = head.indexOf('\r\n', 0, 'latin1');
-  const m = eol === -1 ? null : /^#CRC ([0-9a-f]{8}) (\d{1,15})$/.exec(head.toString('latin1', 0, eol));
-  if (m === null) return false;
-  const bodyAt = at + eol + 2;
-  const length = Number(m[2]);
-  if (bodyAt + length > source.size) return false;
-  return crc32(source.read(bodyAt, length)) === parseInt(m[1]!, 16);
+  const offset = findVerifiedBatch(source, from);
+  if (offset === -1) return undefined;
+  const run = verifiedRun(source, offset);
+  return run === undefined ? undefined : { offset, ...run };
 }
 
 /** Batches and commands from `offset` up to the end or the next damage; undefined if the first fails. */
@@ -483,10 +460,3 @@ function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : noun.endsWith('h') ? 'es' : 's'}`;
 }
 
-function errorText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (err?.code === 'ENOENT') return 'No such file or directory';
-  if (err?.code === 'EACCES') return 'Permission denied';
-  if (err?.code === 'EISDIR') return 'Is a directory';
-  return err?.message ?? String(e);
-}

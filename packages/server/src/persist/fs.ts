@@ -134,6 +134,20 @@ export class FileSource {
   }
 }
 
+/** An I/O error as strerror says it (what Redis prints in MISCONF replies and its log). */
+export function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err?.code) {
+    case 'ENOSPC': return 'No space left on device';
+    case 'EACCES': return 'Permission denied';
+    case 'EROFS': return 'Read-only file system';
+    case 'EIO': return 'Input/output error';
+    case 'ENOENT': return 'No such file or directory';
+    case 'EISDIR': return 'Is a directory';
+    default: return err?.message ?? String(e);
+  }
+}
+
 /** The directory part of a path (persistence fsyncs it after renames). */
 export function dirOf(file: string): string {
   return path.dirname(file);

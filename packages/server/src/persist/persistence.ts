@@ -88,7 +88,6 @@ export class Persistence {
   private lastBgsaveTry = 0;
   private aofBaseSize = 0;
   private loadingInfo: { started: number; total: number; loaded: number } | undefined;
-  private lastLoadSeconds = 0;
   private lastLoadKeys = 0;
 
   constructor(options: PersistenceOptions) {
@@ -148,10 +147,10 @@ export class Persistence {
       this.loadingInfo = undefined;
     }
     this.dropExpired();
-    this.lastLoadSeconds = (Date.now() - started) / 1000;
+    const seconds = (Date.now() - started) / 1000;
     this.lastLoadKeys = keys;
     this.dirtyAtSave = engine.dirty;
-    if (keys > 0 || this.lastLoadSeconds > 0.5) this.log('notice', `DB loaded from disk: ${this.lastLoadSeconds.toFixed(3)} seconds`);
+    if (keys > 0 || seconds > 0.5) this.log('notice', `DB loaded from disk: ${seconds.toFixed(3)} seconds`);
     if (engine.config.get('appendonly') === 'yes') {
       try {
         this.openAof();
@@ -1056,9 +1055,6 @@ export class Persistence {
     }
     return fields;
   }
-
-  /** Seconds the last load took (INFO's `loading` section has it only while loading). */
-  get lastLoadTime(): number { return this.lastLoadSeconds; }
 }
 
 /** Thrown out of a load when the server shuts down meanwhile. */
