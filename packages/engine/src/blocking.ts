@@ -286,13 +286,11 @@ export function parseTimeout(arg: string, now: number): number | string {
 }
 
 /**
- * Whether the client may block. TODO(MULTI): inside a transaction (CLIENT_DENY_BLOCKING in
- * Redis; scripts too) a blocking command that finds nothing must not block: it answers as if
- * its timeout had expired at once — BLPOP, BRPOP and BLMPOP a null array, BLMOVE and
- * BRPOPLPUSH a null bulk string. Return false here when the client is in MULTI.
+ * Whether the client may block. Inside EXEC (CLIENT_DENY_BLOCKING in Redis) a blocking command
+ * that finds nothing must not block: it answers as if its timeout had expired at once — BLPOP,
+ * BRPOP and BLMPOP a null array, BLMOVE and BRPOPLPUSH a null bulk string. The AOF's loader
+ * never blocks either (Redis's fake client denies blocking too).
  */
 export function mayBlock(ctx: Client): boolean {
-  // The AOF's loader never blocks (Redis's fake client denies blocking too): a blocking
-  // command in a log answers as if it timed out.
-  return !ctx.loader;
+  return !ctx.loader && !ctx.inExec;
 }

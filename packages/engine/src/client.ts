@@ -1,6 +1,8 @@
 import type { Database } from './keyspace.js';
 import type { ReplyWriter } from './reply.js';
 import type { Engine } from './engine.js';
+import type { ClientSubscriptions } from './pubsub.js';
+import type { ClientWatch, MultiState } from './multi.js';
 
 export type ClientKind = 'tcp' | 'unix' | 'memory' | 'thread' | 'native';
 
@@ -46,6 +48,14 @@ export class Client {
   libVersion = '';
   /** CLIENT NO-EVICT ON: exempt from client eviction (CLIENT LIST flag `e`). */
   noEvict = false;
+  /** Channels, patterns and shard channels subscribed to (undefined: none yet). */
+  pubsub: ClientSubscriptions | undefined;
+  /** Inside MULTI: the queued commands. */
+  multi: MultiState | undefined;
+  /** WATCHed keys, and whether one was touched. */
+  watch: ClientWatch | undefined;
+  /** EXEC is running this client's queued commands: blocking commands must not block. */
+  inExec = false;
   readonly closeHook: (() => void) | undefined;
   /**
    * Set by the host: called when a reply was written for this client outside its own command
@@ -79,10 +89,12 @@ export class Client {
 
   /**
    * RESET: the state of a fresh connection (db 0, RESP2, no name, authenticated only when no
-   * password is set). Per-connection state added later (MULTI, subscriptions, tracking) is
-   * cleared here too.
+   * password is set, no transaction, no watched keys, no subscriptions).
    */
   reset(): void {
+    this.multi = undefined;
+    this.engine.watching.unwatchAll(this);
+    this.engine.pubsub.removeClient(this);
     this.db = this.engine.dbs[0]!;
     this.reply.protocol = 2;
     this.name = '';

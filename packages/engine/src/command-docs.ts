@@ -25,7 +25,7 @@ export const ACL_CATEGORIES: readonly string[] = [
 /** The category Redis's command files give the commands of each group (containers excepted). */
 const GROUP_CATEGORY: Partial<Record<CommandGroup, string>> = {
   generic: 'keyspace', string: 'string', list: 'list', set: 'set', 'sorted-set': 'sortedset',
-  hash: 'hash', pubsub: 'pubsub', transactions: 'transaction', connection: 'connection',
+  hash: 'hash', transactions: 'transaction', connection: 'connection',
   scripting: 'scripting', hyperloglog: 'hyperloglog', geo: 'geo', stream: 'stream', bitmap: 'bitmap',
 };
 
@@ -43,6 +43,7 @@ export function aclCategories(spec: CommandSpecData): string[] {
   const cats = new Set<string>(spec.aclCategories ?? []);
   const group = GROUP_CATEGORY[spec.group];
   // Containers (CONFIG, CLIENT, OBJECT ...) carry no group category of their own in Redis.
+  // (@pubsub comes from the pubsub flag: PUBSUB HELP, in the group, has no @pubsub.)
   if (group !== undefined && !spec.subcommands?.length) cats.add(group);
   const flags = new Set(spec.flags);
   if (flags.has('write')) cats.add('write');

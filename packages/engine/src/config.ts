@@ -257,7 +257,7 @@ export class Config {
   private readonly params = new Map<string, ConfigParam>();
   private readonly aliases = new Map<string, string>();
   /** Listeners run after a successful set (e.g. the server applies `timeout`). */
-  private readonly listeners = new Map<string, ((value: string) => void)[]>();
+  private readonly listeners = new Map<string, ((value: string, raw: string) => void)[]>();
   /**
    * getNumber's answers by the name asked, cleared on every change: commands read encoding
    * limits (zset-max-listpack-entries ...) on every call, and a lookup here is one Map.get
@@ -303,7 +303,7 @@ export class Config {
     if (p.protected && !force) throw new Error("can't set protected config");
     p.value = p.parse ? p.parse(raw, p.value) : raw;
     this.numbers.clear();
-    for (const l of this.listeners.get(p.name) ?? []) l(p.value);
+    for (const l of this.listeners.get(p.name) ?? []) l(p.value, raw);
   }
 
   /**
@@ -312,22 +312,23 @@ export class Config {
    * argument that failed.
    */
   setAll(pairs: readonly [name: string, raw: string][]): void {
-    const parsed: [ConfigParam, string][] = [];
+    const parsed: [ConfigParam, string, string][] = [];
     for (const [name, raw] of pairs) {
       const p = this.param(name);
       if (!p) throw new ConfigSetError(name, 'unknown parameter');
       try {
-        parsed.push([p, p.parse ? p.parse(raw, p.value) : raw]);
+        parsed.push([p, p.parse ? p.parse(raw, p.value) : raw, raw]);
       } catch (e) {
         throw new ConfigSetError(name, e instanceof Error ? e.message : String(e));
       }
     }
     for (const [p, value] of parsed) p.value = value;
     this.numbers.clear();
-    for (const [p, value] of parsed) for (const l of this.listeners.get(p.name) ?? []) l(value);
+    for (const [p, value, raw] of parsed) for (const l of this.listeners.get(p.name) ?? []) l(value, raw);
   }
 
-  onChange(name: string, listener: (value: string) => void): void {
+  /** `listener(value, raw)`: the stored form, and the value as given (before parse normalised it). */
+  onChange(name: string, listener: (value: string, raw: string) => void): void {
     const list = this.listeners.get(name) ?? [];
     list.push(listener);
     this.listeners.set(name, list);

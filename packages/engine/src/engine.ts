@@ -5,8 +5,11 @@ import { allCommands } from './commands/index.js';
 import { Config, type ConfigParam } from './config.js';
 import { installActiveExpire } from './expire.js';
 import { Database, installAccessTracking, type KeyspaceHost } from './keyspace.js';
-import { CommandTable, checkAccess, type ResolvedCommand } from './table.js';
-import { LOADING } from './errors.js';
+import { CommandTable, checkKeyTypes, type ResolvedCommand } from './table.js';
+import { LOADING, NOAUTH, wrongArity } from './errors.js';
+import { PubSub } from './pubsub.js';
+import { NOTIFY_EXPIRED, NOTIFY_KEYEVENT, NOTIFY_KEYSPACE, notifyMask } from './notify.js';
+import { Watching } from './multi.js';
 
 /**
  * The engine: keyspace, command table, clients and server-wide state. Pure and synchronous:
@@ -126,6 +129,18 @@ export class Engine implements KeyspaceHost {
    */
   currentCommand: Command | undefined;
   currentArgv: string[] = [];
+  /** Channels, patterns and their subscribers. */
+  readonly pubsub = new PubSub();
+  /** notify-keyspace-events as a bit mask (notify.ts); 0: off. */
+  notifyFlags = 0;
+  /** WATCHed keys and the clients watching them. */
+  readonly watching = new Watching();
+  /**
+   * EXEC's log records are wrapped in MULTI ... EXEC, as Redis propagates them, so a replay
+   * applies a transaction whole: 0 outside EXEC, 1 inside before its first record, 2 after.
+   */
+  private execLog = 0;
+  private execLogDb = 0;
 
   constructor(options: EngineOptions = {}) {
     this.clock = options.clock ?? Date.now;
@@ -144,6 +159,10 @@ export class Engine implements KeyspaceHost {
     };
     installAccessTracking(this);
     installActiveExpire(this);
+    // The mask comes from the value as given: CONFIG GET prints `KEAn` as Redis does (`AKE`,
+    // no `n`), but the `n` still counts.
+    this.notifyFlags = notifyMask(options.config?.['notify-keyspace-events'] ?? this.config.get('notify-keyspace-events'));
+    this.config.onChange('notify-keyspace-events', (_value, raw) => { this.notifyFlags = notifyMask(raw); });
   }
 
   createClient(options: ClientOptions): Client {
@@ -158,29 +177,80 @@ export class Engine implements KeyspaceHost {
     if (client.closed) return;
     client.closed = true;
     this.blocking.cancel(client);
+    this.pubsub.removeClient(client);
+    this.watching.unwatchAll(client);
+    client.multi = undefined;
     this.clients.delete(client.id);
   }
 
   /**
-   * Runs one command for a client; exactly one reply is written to client.reply.
-   * argv[0] is the command name; every element is a latin1 (byte) string.
+   * Runs one command for a client; exactly one reply is written to client.reply (QUEUED inside
+   * MULTI). argv[0] is the command name; every element is a latin1 (byte) string.
+   * The checks come in Redis 7.0's order (processCommand): unknown command and arity,
+   * authentication, commands refused inside MULTI, persistence errors, RESP2 subscriber mode,
+   * loading, then MULTI queues. A check failing inside MULTI makes EXEC abort (EXECABORT);
+   * EXEC itself refused ends the transaction (refuse).
    */
   execute(client: Client, argv: string[]): void {
     this.time = this.clock();
     client.lastInteraction = this.time;
     if (argv.length === 0) return;
+    // EXEC's arity error aborts the transaction like its other refusals (below).
+    if (argv.length !== 1 && argv[0]!.length === 4 && argv[0]!.toLowerCase() === 'exec') {
+      return this.refuse(client, 'exec', wrongArity('exec'));
+    }
     const resolved = this.table.resolve(client, argv);
-    if (resolved === undefined) return;
-    if (!checkAccess(client, resolved, argv)) return;
-    if (this.loading && !client.loader && !resolved.flags.has('loading')) {
-      client.reply.error(LOADING);
+    if (resolved === undefined) return this.rejected(client);
+    const flags = resolved.flags;
+    const name = resolved.fullName;
+    if (!client.authenticated && !flags.has('no_auth')) return this.refuse(client, name, NOAUTH);
+    // SAVE, SHUTDOWN ... are refused inside MULTI, not queued (Redis's CMD_NO_MULTI), and EXEC aborts.
+    if (client.multi !== undefined && flags.has('no_multi')) return this.refuse(client, name, 'ERR Command not allowed inside a transaction');
+    if (!client.loader) {
+      if (this.writeError !== undefined && (flags.has('write') || name === 'ping')) return this.refuse(client, name, this.writeError);
+      if (client.pubsub !== undefined && client.reply.protocol === 2 && client.pubsub.total !== 0 && !SUBSCRIBER_COMMANDS.has(name)) {
+        return this.refuse(client, name, `ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+      }
+      if (this.loading && !flags.has('loading')) return this.refuse(client, name, LOADING);
+    }
+    const multi = client.multi;
+    if (multi !== undefined && !TRANSACTION_CONTROL.has(resolved.fullName)) {
+      multi.queue(resolved, argv);
+      client.reply.simple('QUEUED');
       return;
     }
-    if (this.writeError !== undefined && (resolved.flags.has('write') || resolved.fullName === 'ping') && !client.loader) {
-      client.reply.error(this.writeError);
-      return;
+    const pubsub = this.pubsub;
+    pubsub.running = client;
+    this.call(client, resolved, argv);
+    if (this.blocking.hasReady) this.blocking.serveReady();
+    pubsub.running = undefined;
+    pubsub.flushSelf(client);
+  }
+
+  /** A check refused the command: inside MULTI, EXEC will abort. */
+  private rejected(client: Client): void {
+    if (client.multi !== undefined) client.multi.aborted = true;
+  }
+
+  /**
+   * Answers a check's refusal. A refused EXEC ends the transaction (in MULTI or not) with
+   * Redis's execCommandAbort reply: the reason without its ERR prefix.
+   */
+  private refuse(client: Client, fullName: string, message: string): void {
+    if (fullName !== 'exec') {
+      client.reply.error(message);
+      return this.rejected(client);
     }
-    client.lastCommand = resolved.fullName;
+    client.multi = undefined;
+    this.watching.unwatchAll(client);
+    client.reply.error(`EXECABORT Transaction discarded because of: ${message.startsWith('ERR ') ? message.slice(4) : message}`);
+  }
+
+  /** Runs a resolved command (top level or inside EXEC): key types, the snapshot guard, the log. */
+  private call(client: Client, resolved: ResolvedCommand, argv: string[]): void {
+    if (!checkKeyTypes(client, resolved, argv)) return;
+    // Inside EXEC, CLIENT LIST's cmd= stays `exec` (Redis's lastcmd).
+    if (!client.inExec) client.lastCommand = resolved.fullName;
     this.stats.totalCommands++;
     this.currentCommand = resolved.command;
     this.currentArgv = argv;
@@ -193,7 +263,63 @@ export class Engine implements KeyspaceHost {
     } else {
       this.runLogged(client, resolved, argv);
     }
-    if (this.blocking.hasReady) this.blocking.serveReady();
+  }
+
+  /**
+   * EXEC: runs the queued commands, one reply each inside one array; nil when a WATCHed key
+   * changed; EXECABORT when a command was refused while queueing. Keys are unwatched first.
+   * Commands that would block answer at once, as if their timeout had passed (mayBlock).
+   */
+  exec(client: Client): void {
+    const multi = client.multi;
+    if (multi === undefined) return client.reply.error('ERR EXEC without MULTI');
+    client.multi = undefined;
+    // A write transaction while persistence is failing: refused whole (Redis's execCommandAbort).
+    // Redis checks this before EXEC runs at all, so it wins over the two answers below.
+    if (this.writeError !== undefined && multi.hasWrite && !client.loader) {
+      this.watching.unwatchAll(client);
+      return client.reply.error(`EXECABORT Transaction discarded because of: ${this.writeError}`);
+    }
+    if (multi.aborted) {
+      this.watching.unwatchAll(client);
+      return client.reply.error('EXECABORT Transaction discarded because of previous errors.');
+    }
+    if (this.watching.isDirty(client, this.time)) {
+      this.watching.unwatchAll(client);
+      return client.reply.nullArray();
+    }
+    this.watching.unwatchAll(client);
+    const commands = multi.commands;
+    client.reply.array(commands.length);
+    const outer = this.execLog;
+    if (outer === 0) this.execLog = 1;
+    client.inExec = true;
+    // The state stays while the queue runs, as in Redis: CLIENT LIST shows flags=x multi=N.
+    client.multi = multi;
+    try {
+      for (const { resolved, argv } of commands) this.call(client, resolved, argv);
+    } finally {
+      client.inExec = false;
+      if (client.multi === multi) client.multi = undefined;
+      if (outer === 0) {
+        if (this.execLog === 2) this.propagator?.append(this.execLogDb, ['EXEC']);
+        this.execLog = 0;
+      }
+      // The records are written: EXEC itself is not logged again.
+      this.propagatedByHandler = true;
+    }
+  }
+
+  /** The log, with EXEC's MULTI opened before its first record. */
+  private log(db: number, argv: readonly string[]): void {
+    const propagator = this.propagator;
+    if (propagator === undefined) return;
+    if (this.execLog === 1) {
+      this.execLog = 2;
+      this.execLogDb = db;
+      propagator.append(db, ['MULTI']);
+    }
+    propagator.append(db, argv);
   }
 
   /** execute() with persistence on: the snapshot guard before, the log record after. */
@@ -212,7 +338,7 @@ export class Engine implements KeyspaceHost {
     }
     // Redis's rule: a command is logged when it changed the data set (dirty moved). A handler
     // that logged its effect itself (propagate) is not logged again.
-    if (this.dirty !== dirty && !this.propagatedByHandler) this.propagator?.append(db.index, argv);
+    if (this.dirty !== dirty && !this.propagatedByHandler) this.log(db.index, argv);
     this.propagatedByHandler = false;
   }
 
@@ -224,7 +350,7 @@ export class Engine implements KeyspaceHost {
    */
   propagate(db: Database, argv: readonly string[]): void {
     this.propagatedByHandler = true;
-    this.propagator?.append(db.index, argv);
+    this.log(db.index, argv);
   }
 
   /** Counts a change the keyspace does not see key by key (FLUSHALL, SWAPDB). */
@@ -264,13 +390,31 @@ export class Engine implements KeyspaceHost {
     this.stats.expiredKeys++;
     // The log records expiry as a DEL, as Redis does, so a replay (where nothing expires)
     // meets the key's end at the same point in the command stream.
-    this.propagator?.append(db.index, ['DEL', key]);
+    this.log(db.index, ['DEL', key]);
+    if ((this.notifyFlags & NOTIFY_EXPIRED) !== 0) this.publishEvent(NOTIFY_EXPIRED, 'expired', db, key);
+    if (this.watching.size !== 0) this.watching.touch(db, key);
   }
   onKeyModified(db: Database, key: string): void {
     this.dirty++;
     // A key that changed may now serve blocked clients: a push, but also RENAME, COPY, MOVE
     // or RESTORE creating a list (Redis signals in dbAdd). One Map lookup when nobody waits.
-    // WATCH and keyspace notifications hook in here too (later issues).
     this.blocking.signal(db, key);
+    if (this.watching.size !== 0) this.watching.touch(db, key);
+  }
+
+  /** Publishes a keyspace event (notify.ts decides whether to call). */
+  publishEvent(_type: number, event: string, db: Database, key: string): void {
+    const flags = this.notifyFlags;
+    if ((flags & NOTIFY_KEYSPACE) !== 0) this.pubsub.publish(`__keyspace@${db.index}__:${key}`, event);
+    if ((flags & NOTIFY_KEYEVENT) !== 0) this.pubsub.publish(`__keyevent@${db.index}__:${event}`, key);
   }
 }
+
+/** What a RESP2 client may run while subscribed (Redis's pubsub context). */
+const SUBSCRIBER_COMMANDS = new Set([
+  'ping', 'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe', 'quit', 'reset',
+]);
+
+/** Commands that run at once inside MULTI instead of being queued. */
+const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+

@@ -15,3 +15,5 @@ export { RawString, type StringValue } from './types/string.js';
 export { allCommands } from './commands/index.js';
 export { createTestEngine, TestClock, seededRandom, describeValue, type EngineHarness } from './testing.js';
 export { commandSyntax, argumentSyntax } from './syntax.js';
+export { PubSub, ClientSubscriptions, type SubscriptionKind } from './pubsub.js';
+export * from './notify.js';

@@ -292,9 +292,9 @@ function statsFields(engine: Engine): Fields {
     ['current_eviction_exceeded_time', 0],
     ['keyspace_hits', s.keyspaceHits],
     ['keyspace_misses', s.keyspaceMisses],
-    ['pubsub_channels', 0],
-    ['pubsub_patterns', 0],
-    ['pubsubshard_channels', 0],
+    ['pubsub_channels', engine.pubsub.channels.size],
+    ['pubsub_patterns', engine.pubsub.patterns.size],
+    ['pubsubshard_channels', engine.pubsub.shardChannels.size],
     ['latest_fork_usec', 0],
     ['total_forks', 0],
     ['migrate_cached_sockets', 0],
@@ -370,7 +370,11 @@ const REPLY_BUFFER = 16 * 1024;
  */
 export function clientInfoLine(client: Client, now: number): string {
   let flags = '';
+  const subs = client.pubsub;
+  if (subs !== undefined && subs.total !== 0) flags += 'P';
+  if (client.multi !== undefined) flags += 'x';
   if (client.blocked) flags += 'b';
+  if (client.watch?.dirty === true) flags += 'd';
   if (client.closeAfterReply) flags += 'c';
   if (client.kind === 'unix') flags += 'U';
   if (client.noEvict) flags += 'e';
@@ -382,7 +386,7 @@ export function clientInfoLine(client: Client, now: number): string {
   const omem = output - obl;
   const oll = Math.ceil(omem / REPLY_BUFFER);
   return `id=${client.id} addr=${client.addr} laddr=${client.laddr} fd=${client.fd} name=${client.name}`
-    + ` age=${age} idle=${idle} flags=${flags} db=${client.db.index} sub=0 psub=0 ssub=0 multi=-1`
+    + ` age=${age} idle=${idle} flags=${flags} db=${client.db.index} sub=${subs?.channels.size ?? 0} psub=${subs?.patterns.size ?? 0} ssub=${subs?.shardChannels.size ?? 0} multi=${client.multi?.commands.length ?? -1}`
     + ` qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=${obl} oll=${oll} omem=${omem} tot-mem=${omem} events=r`
     + ` cmd=${client.lastCommand} user=default redir=-1 resp=${client.protocol}\n`;
 }

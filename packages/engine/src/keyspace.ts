@@ -1,6 +1,7 @@
 import { RawString, type StringValue } from './types/string.js';
 import type { KeyTypeName } from './spec.js';
 import type { Config } from './config.js';
+import { NOTIFY_NEW } from './notify.js';
 
 /**
  * The keyspace of one logical database.
@@ -92,6 +93,9 @@ export interface KeyspaceHost {
   onExpired(db: Database, key: string): void;
   /** Called whenever a key's value or existence changes (WATCH, notifications later). */
   onKeyModified(db: Database, key: string): void;
+  /** Keyspace notifications (notify.ts): the `new` event is published here, where keys are added. */
+  readonly notifyFlags?: number;
+  publishEvent?(type: number, event: string, db: Database, key: string): void;
 }
 
 /**
@@ -174,16 +178,38 @@ export class Database {
 
   has(key: string): boolean { return this.lookup(key) !== undefined; }
 
+  /** The key is stored, expired or not; nothing is removed and no access is counted (WATCH). */
+  hasEntry(key: string): boolean { return this.shards[shardIndex(key)]!.data.has(key); }
+
   /**
-   * Stores a value. Like Redis's setKey, an existing TTL is removed unless `keepTtl`.
-   * The caller has already looked the key up (so an expired key is gone).
+   * Stores a value. Like Redis's setKey, an existing TTL is removed unless `keepTtl`; a key
+   * already past its time is expired first (onExpired), so `keepTtl` never keeps a dead TTL.
+   * Adding a key publishes the `new` keyspace event (Redis's dbAdd).
    */
   set(key: string, value: Value, keepTtl = false): void {
     const shard = this.shards[shardIndex(key)]!;
-    shard.data.set(key, value);
-    if (!keepTtl && shard.expires.size !== 0) shard.expires.delete(key);
+    const data = shard.data;
+    const expires = shard.expires;
+    if (expires.size !== 0) {
+      const at = expires.get(key);
+      if (at !== undefined) {
+        // A key past its time is expired first, as Redis's lookupKeyWrite does, even where the
+        // caller skipped the lookup (SET, MSET): its `expired` event comes before the `new` one.
+        if (at <= this.host.time && !this.host.loading) this.removeExpired(shard, key);
+        else if (!keepTtl) expires.delete(key);
+      }
+    }
+    const size = data.size;
+    data.set(key, value);
     if (this.tracking !== TRACK_OFF) this.stampWrite(shard, key);
+    if (data.size !== size) this.added(key);
     this.host.onKeyModified(this, key);
+  }
+
+  /** A key was added (Redis's dbAdd): the `new` keyspace event, one bit test when off. */
+  private added(key: string): void {
+    const host = this.host;
+    if (((host.notifyFlags ?? 0) & NOTIFY_NEW) !== 0) host.publishEvent?.(NOTIFY_NEW, 'new', this, key);
   }
 
   /**
@@ -216,6 +242,19 @@ export class Database {
   delete(key: string): boolean {
     if (this.peek(key) === undefined) return false;
     this.removeEntry(this.shards[shardIndex(key)]!, key);
+    this.host.onKeyModified(this, key);
+    return true;
+  }
+
+  /**
+   * Removes a key whether or not its time has passed, as Redis's dbDelete: what the STORE
+   * commands do with an empty result, so an expired destination not yet reclaimed is deleted
+   * (a `del` event) rather than expired. True when there was an entry.
+   */
+  deleteEntry(key: string): boolean {
+    const shard = this.shards[shardIndex(key)]!;
+    if (!shard.data.has(key)) return false;
+    this.removeEntry(shard, key);
     this.host.onKeyModified(this, key);
     return true;
   }
@@ -332,6 +371,7 @@ export class Database {
 
   private put(shard: Shard, key: string, value: Value, at: number | undefined, stamp: number | undefined): void {
     shard.data.set(key, value);
+    this.added(key);
     if (at !== undefined) shard.expires.set(key, at);
     if (this.tracking !== TRACK_OFF) {
       if (stamp !== undefined) shard.access.set(key, stamp);

@@ -1,6 +1,6 @@
 import type { Command } from './command.js';
 import type { Client } from './client.js';
-import { NOAUTH, WRONGTYPE, unknownCommand, unknownSubcommand, wrongArity } from './errors.js';
+import { WRONGTYPE, unknownCommand, unknownSubcommand, wrongArity } from './errors.js';
 import { typeOf } from './keyspace.js';
 
 /**
@@ -81,12 +81,11 @@ export class CommandTable {
   }
 }
 
-/** Central checks after resolution: authentication, then WRONGTYPE on typed keys. */
-export function checkAccess(ctx: Client, resolved: ResolvedCommand, argv: string[]): boolean {
-  if (!ctx.authenticated && !resolved.flags.has('no_auth')) {
-    ctx.reply.error(NOAUTH);
-    return false;
-  }
+/**
+ * WRONGTYPE on typed keys, checked centrally before the handler runs (inside EXEC too, where
+ * it is a runtime error of that command, not a reason to abort the transaction).
+ */
+export function checkKeyTypes(ctx: Client, resolved: ResolvedCommand, argv: string[]): boolean {
   const c = resolved.command;
   if (c.keyType !== undefined) {
     const [first, last, step] = c.typedKeys ?? c.keys;

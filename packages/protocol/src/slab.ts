@@ -63,8 +63,17 @@ export abstract class SlabWriter {
     return this.pos - this.start;
   }
 
-  /** The pending bytes as one Buffer that stays valid (never overwritten later), and reset. */
-  take(): Buffer {
+  /**
+   * The pending bytes (or the first `limit` of them: a reply boundary the caller knows) as one
+   * Buffer that stays valid (never overwritten later).
+   */
+  take(limit?: number): Buffer {
+    if (limit !== undefined && limit < this.pos - this.start) {
+      const end = this.start + limit;
+      const part = this.buf.subarray(this.start, end);
+      this.start = end;
+      return part;
+    }
     const out = this.buf.subarray(this.start, this.pos);
     if (this.buf.length > RETAIN) {
       this.buf = EMPTY as LatinWritable;

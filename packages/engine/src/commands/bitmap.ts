@@ -13,6 +13,7 @@ import {
   writeField, type BitOperation, type ByteSource, type OverflowMode,
 } from '../types/bitmap.js';
 import { MAX_RAW_LENGTH, RawString, type StringValue } from '../types/string.js';
+import { NOTIFY_GENERIC, NOTIFY_STRING, lookupRead, notify } from '../notify.js';
 
 /**
  * The bitmap family: SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO. A bitmap is a
@@ -138,6 +139,7 @@ export const setbit = defineCommand({
     const v = ctx.db.lookup(key);
     if (v !== undefined && !isString(v)) return ctx.reply.error(WRONGTYPE);
     const byte = Math.floor(offset / 8);
+    const oldLength = v === undefined ? 0 : v.length; // a RawString grows in place below
     const target = stringForWrite(v, byte + 1);
     if (target === undefined) return ctx.reply.error(STRING_TOO_LONG);
     const { raw, created } = target;
@@ -147,6 +149,10 @@ export const setbit = defineCommand({
     // Redis signals the key modified even when the bit was already so.
     if (created) ctx.db.set(key, raw, true);
     else ctx.db.host.onKeyModified(ctx.db, key);
+    // The event only for a new or grown value or a bit that changed (Redis 7.0's `dirty`).
+    if (v === undefined || byte >= oldLength || ((old & mask) !== 0) !== (on === '1')) {
+      notify(ctx, NOTIFY_STRING, 'setbit', key);
+    }
     ctx.reply.int((old & mask) === 0 ? 0 : 1);
   },
 });
@@ -160,7 +166,7 @@ export const getbit = defineCommand({
   run(ctx, argv) {
     const offset = parseBitOffset(ctx, argv[2]!);
     if (offset === undefined) return ctx.reply.error(BIT_OFFSET_NOT_INTEGER);
-    const v = ctx.db.lookup(argv[1]!);
+    const v = lookupRead(ctx, argv[1]!);
     if (v === undefined) return ctx.reply.int(0);
     if (!isString(v)) return ctx.reply.error(WRONGTYPE);
     const byte = Math.floor(offset / 8);
@@ -216,7 +222,7 @@ export const bitcount = defineCommand({
   ],
   run(ctx, argv) {
     // Redis answers 0 for a missing key before it looks at the other arguments.
-    const v = ctx.db.lookup(argv[1]!) as StringValue | undefined;
+    const v = lookupRead(ctx, argv[1]!) as StringValue | undefined;
     if (v === undefined) return ctx.reply.int(0);
     const argc = argv.length;
     if (argc === 2) return ctx.reply.int(v.length === 0 ? 0 : countBitRange(bytesOf(v), 0, v.length * 8 - 1));
@@ -262,7 +268,7 @@ export const bitpos = defineCommand({
     if (bitArg !== 0 && bitArg !== 1) return ctx.reply.error(BITPOS_BIT_NOT_BINARY);
     const bit = bitArg;
     // A missing key is an endless run of zeros, whatever the range (and its syntax).
-    const v = ctx.db.lookup(argv[1]!);
+    const v = lookupRead(ctx, argv[1]!);
     if (v === undefined) return ctx.reply.int(bit === 1 ? -1 : 0);
     if (!isString(v)) return ctx.reply.error(WRONGTYPE);
     const argc = argv.length;
@@ -321,7 +327,7 @@ export const bitop = defineCommand({
     const sources: ByteSource[] = [];
     let length = 0;
     for (let i = 3; i < argv.length; i++) {
-      const v = ctx.db.lookup(argv[i]!);
+      const v = lookupRead(ctx, argv[i]!);
       if (v === undefined) {
         sources.push('');
         continue;
@@ -333,7 +339,8 @@ export const bitop = defineCommand({
     // The destination, whatever it held, is replaced (its TTL too) or, for an empty result, deleted.
     const dest = argv[2]!;
     if (length === 0) {
-      ctx.db.delete(dest);
+      // Even a destination past its time, not yet reclaimed: Redis's dbDelete, a `del` event.
+      if (ctx.db.deleteEntry(dest)) notify(ctx, NOTIFY_GENERIC, 'del', dest);
       return ctx.reply.int(0);
     }
     // Computed into a new buffer: a source may be the destination itself.
@@ -341,6 +348,7 @@ export const bitop = defineCommand({
     out.length = length;
     combineSources(op, sources, out.buf, length);
     ctx.db.set(dest, out);
+    notify(ctx, NOTIFY_STRING, 'set', dest);
     ctx.reply.int(length);
   },
 });
@@ -428,12 +436,13 @@ function bitfieldGeneric(ctx: Client, argv: string[], readonly: boolean): void {
   if (typeof parsed === 'string') return ctx.reply.error(parsed);
   const ops = parsed;
   const key = argv[1]!;
-  const v = ctx.db.lookup(key);
-  if (v !== undefined && !isString(v)) return ctx.reply.error(WRONGTYPE);
   let writeEnd = 0; // bytes the writes need
   for (const op of ops) {
     if (op.kind !== 'GET') writeEnd = Math.max(writeEnd, Math.floor((op.offset + op.type.bits - 1) / 8) + 1);
   }
+  // With GETs only Redis reads the key (a miss is a keymiss event); with writes it looks it up to write.
+  const v = writeEnd === 0 ? lookupRead(ctx, key) : ctx.db.lookup(key);
+  if (v !== undefined && !isString(v)) return ctx.reply.error(WRONGTYPE);
   let value: StringValue | undefined = v;
   const oldLength = v === undefined ? 0 : v.length; // v itself grows when it is a RawString
   let created = false;
@@ -445,6 +454,10 @@ function bitfieldGeneric(ctx: Client, argv: string[], readonly: boolean): void {
     value = raw;
   }
   let changes = 0;
+  // Writes that count for the `setbit` event: each one that changed its field, or any done on a
+  // new or grown value (Redis 7.0's `dirty`).
+  const grown = writeEnd > 0 && (v === undefined || writeEnd > oldLength);
+  let notified = 0;
   ctx.reply.array(ops.length);
   for (const op of ops) {
     const { signed, bits } = op.type;
@@ -466,12 +479,14 @@ function bitfieldGeneric(ctx: Client, argv: string[], readonly: boolean): void {
     }
     writeField(raw!.buf, op.offset, bits, next);
     changes++;
+    if (grown || next !== current) notified++;
     ctx.reply.int(op.kind === 'SET' ? current : next);
   }
   // A value grown for writes that all failed (OVERFLOW FAIL) is still changed: Redis 7.0 keeps
   // the zero padding without counting it as a change, so its AOF loses it; ours logs it.
   if (created) ctx.db.set(key, raw!, true);
   else if (changes > 0 || (raw !== undefined && raw.length !== oldLength)) ctx.db.host.onKeyModified(ctx.db, key);
+  if (notified > 0) notify(ctx, NOTIFY_STRING, 'setbit', key);
 }
 
 // BITFIELD key [GET encoding offset | [OVERFLOW WRAP | SAT | FAIL] <SET encoding offset value | INCRBY encoding offset increment>

@@ -8,6 +8,7 @@ import {
   SYNTAX, unsupportedOption,
 } from '../errors.js';
 import { globMatch } from '../glob.js';
+import { NOTIFY_GENERIC, lookupRead, notify, peekRead } from '../notify.js';
 import { typeOf, type Database, type Value } from '../keyspace.js';
 import { parseScanCursor, parseScanOptions, scanKeys } from '../scan.js';
 import { type ArgumentSpec, keySpec } from '../spec.js';
@@ -101,7 +102,11 @@ export function msArgument(ms: number): string {
 
 function deleteKeys(ctx: Client, argv: string[]): void {
   let n = 0;
-  for (let i = 1; i < argv.length; i++) if (ctx.db.delete(argv[i]!)) n++;
+  for (let i = 1; i < argv.length; i++) {
+    if (!ctx.db.delete(argv[i]!)) continue;
+    notify(ctx, NOTIFY_GENERIC, 'del', argv[i]!);
+    n++;
+  }
   ctx.reply.int(n);
 }
 
@@ -144,7 +149,7 @@ export const exists = defineCommand({
   reply: 'integer: how many of the keys exist, a key named twice counting twice',
   run(ctx, argv) {
     let n = 0;
-    for (let i = 1; i < argv.length; i++) if (ctx.db.peek(argv[i]!) !== undefined) n++;
+    for (let i = 1; i < argv.length; i++) if (peekRead(ctx, argv[i]!) !== undefined) n++;
     ctx.reply.int(n);
   },
 });
@@ -161,7 +166,7 @@ export const touch = defineCommand({
   reply: 'integer: how many of the keys exist',
   run(ctx, argv) {
     let n = 0;
-    for (let i = 1; i < argv.length; i++) if (ctx.db.lookup(argv[i]!) !== undefined) n++;
+    for (let i = 1; i < argv.length; i++) if (lookupRead(ctx, argv[i]!) !== undefined) n++;
     ctx.reply.int(n);
   },
 });
@@ -174,7 +179,7 @@ export const type = defineCommand({
   arguments: [KEY],
   reply: 'simple string: string, list, set, zset, hash, stream, or none',
   run(ctx, argv) {
-    const v = ctx.db.peek(argv[1]!);
+    const v = peekRead(ctx, argv[1]!);
     ctx.reply.simple(v === undefined ? 'none' : typeOf(v));
   },
 });
@@ -188,6 +193,8 @@ function renameGeneric(ctx: Client, argv: string[], nx: boolean): void {
   if (from === to) return nx ? ctx.reply.int(0) : ctx.reply.simple('OK');
   if (ctx.db.lookup(to) !== undefined && nx) return ctx.reply.int(0);
   ctx.db.rename(from, to);
+  notify(ctx, NOTIFY_GENERIC, 'rename_from', from);
+  notify(ctx, NOTIFY_GENERIC, 'rename_to', to);
   if (nx) ctx.reply.int(1);
   else ctx.reply.simple('OK');
 }
@@ -244,7 +251,7 @@ export const copy = defineCommand({
       }
     }
     if (source === destination && target === ctx.db) return ctx.reply.error(SAME_OBJECT);
-    const value = ctx.db.lookup(source);
+    const value = lookupRead(ctx, source);
     if (value === undefined) return ctx.reply.int(0);
     if (target.lookup(destination) !== undefined) {
       if (!replace) return ctx.reply.int(0);
@@ -255,6 +262,7 @@ export const copy = defineCommand({
     const at = ctx.db.getExpire(source);
     target.set(destination, dup);
     if (at !== undefined) target.setExpire(destination, at);
+    notify(ctx, NOTIFY_GENERIC, 'copy_to', destination, target);
     ctx.reply.int(1);
   },
 });
@@ -274,6 +282,8 @@ export const move = defineCommand({
     if (ctx.db.lookup(key) === undefined) return ctx.reply.int(0);
     if (target.lookup(key) !== undefined) return ctx.reply.int(0);
     ctx.db.moveTo(key, target);
+    notify(ctx, NOTIFY_GENERIC, 'move_from', key);
+    notify(ctx, NOTIFY_GENERIC, 'move_to', key, target);
     ctx.reply.int(1);
   },
 });
@@ -395,6 +405,7 @@ export const flushdb = defineCommand({
   reply: 'simple string OK',
   run(ctx, argv) {
     if (!flushArgsOk(ctx, argv)) return;
+    ctx.engine.watching.touchDb(ctx.db, undefined, ctx.engine.time);
     ctx.db.clear();
     ctx.engine.markDirty();
     ctx.reply.simple('OK');
@@ -413,7 +424,10 @@ export const flushall = defineCommand({
   reply: 'simple string OK',
   run(ctx, argv) {
     if (!flushArgsOk(ctx, argv)) return;
-    for (const db of ctx.engine.dbs) db.clear();
+    for (const db of ctx.engine.dbs) {
+      ctx.engine.watching.touchDb(db, undefined, ctx.engine.time);
+      db.clear();
+    }
     ctx.engine.markDirty();
     ctx.reply.simple('OK');
   },
@@ -438,6 +452,9 @@ export const swapdb = defineCommand({
     if (first === undefined || second === undefined) return ctx.reply.error(DB_INDEX_OUT_OF_RANGE);
     // Clients keep their database index and see the other contents, as in Redis.
     if (first !== second) {
+      // WATCHed keys of either database whose contents change (Redis's touchAllWatchedKeysInDb).
+      ctx.engine.watching.touchDb(first, second, ctx.engine.time);
+      ctx.engine.watching.touchDb(second, first, ctx.engine.time);
       first.swapWith(second);
       ctx.engine.markDirty();
       // Clients blocked in either database may now find their keys (Redis rescans both).
@@ -630,9 +647,11 @@ function expireGeneric(ctx: Client, argv: string[], unitMs: 1 | 1000, relative: 
   // expires during a load, as in Redis (checkAlreadyExpired), and the log says when it went.
   if (when <= now && !ctx.engine.loading) {
     ctx.db.delete(key);
+    notify(ctx, NOTIFY_GENERIC, 'del', key);
     ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['DEL', key]);
   } else {
     ctx.db.setExpire(key, when);
+    notify(ctx, NOTIFY_GENERIC, 'expire', key);
     // Logged as the absolute time it became, without the options (their condition held): a
     // relative time replayed later would end elsewhere.
     ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['PEXPIREAT', key, msArgument(when)]);
@@ -689,7 +708,7 @@ export const pexpireat = defineCommand({
  * differ in the last digits (a documented limit: such keys expire after the year 287,396).
  */
 function ttlGeneric(ctx: Client, key: string, inMs: boolean, absolute: boolean): void {
-  if (ctx.db.peek(key) === undefined) return ctx.reply.int(-2);
+  if (peekRead(ctx, key) === undefined) return ctx.reply.int(-2);
   const at = ctx.db.getExpire(key);
   if (at === undefined) return ctx.reply.int(-1);
   if (Number.isSafeInteger(at)) {
@@ -753,7 +772,9 @@ export const persist = defineCommand({
   run(ctx, argv) {
     const key = argv[1]!;
     if (ctx.db.lookup(key) === undefined) return ctx.reply.int(0);
-    ctx.reply.int(ctx.db.persist(key) ? 1 : 0);
+    if (!ctx.db.persist(key)) return ctx.reply.int(0);
+    notify(ctx, NOTIFY_GENERIC, 'persist', key);
+    ctx.reply.int(1);
   },
 });
 

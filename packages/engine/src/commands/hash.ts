@@ -15,6 +15,7 @@ import { scanCollection } from '../types/collection-scan.js';
 import { HashValue, type HashLimits } from '../types/hash.js';
 import { addLongDouble, formatLongDouble, isFiniteLongDouble, parseLongDouble } from '../types/long-double.js';
 import { NO_ARGV } from './generic.js';
+import { NOTIFY_GENERIC, NOTIFY_HASH, lookupRead, notify } from '../notify.js';
 
 /**
  * The hash family. The data structure is types/hash.ts; cursors are types/collection-scan.ts.
@@ -63,9 +64,12 @@ function hashLimits(ctx: Client): HashLimits {
   return limits;
 }
 
-/** Looks up a key the handler type-checks itself: the hash, undefined (missing), or WRONGTYPE answered (null). */
-function lookupHash(ctx: Client, key: string): HashValue | undefined | null {
-  const v: Value | undefined = ctx.db.lookup(key);
+/**
+ * Looks up a key the handler type-checks itself: the hash, undefined (missing), or WRONGTYPE
+ * answered (null). `read`: a read lookup, whose miss is a keymiss event.
+ */
+function lookupHash(ctx: Client, key: string, read = false): HashValue | undefined | null {
+  const v: Value | undefined = read ? lookupRead(ctx, key) : ctx.db.lookup(key);
   if (v === undefined) return undefined;
   if (typeOf(v) !== 'hash') {
     ctx.reply.error(WRONGTYPE);
@@ -74,10 +78,11 @@ function lookupHash(ctx: Client, key: string): HashValue | undefined | null {
   return v as HashValue;
 }
 
-/** After changing an existing hash in place, or storing a new one. */
-function stored(ctx: Client, key: string, hash: HashValue, created: boolean): void {
+/** After changing an existing hash in place, or storing a new one; then the command's event. */
+function stored(ctx: Client, key: string, hash: HashValue, created: boolean, event: string): void {
   if (created) ctx.db.set(key, hash);
   else ctx.db.host.onKeyModified(ctx.db, key);
+  notify(ctx, NOTIFY_HASH, event, key);
 }
 
 /** Sets argv's field/value pairs from `start`; returns how many fields were new. */
@@ -94,7 +99,7 @@ function setPairs(ctx: Client, argv: string[], start: number): number | undefine
   const limits = hashLimits(ctx);
   let added = 0;
   for (let i = start; i < argv.length; i += 2) if (hash.set(argv[i]!, argv[i + 1]!, limits)) added++;
-  stored(ctx, key, hash, created);
+  stored(ctx, key, hash, created, 'hset');
   return added;
 }
 
@@ -159,7 +164,7 @@ export const hsetnx = defineCommand({
     const created = hash === undefined;
     hash ??= new HashValue();
     hash.set(field, argv[3]!, hashLimits(ctx));
-    stored(ctx, key, hash, created);
+    stored(ctx, key, hash, created, 'hset');
     ctx.reply.int(1);
   },
 });
@@ -174,7 +179,7 @@ export const hget = defineCommand({
   arguments: [KEY, FIELD],
   reply: 'bulk string: the value, or nil',
   run(ctx, argv) {
-    const v = (ctx.db.lookup(argv[1]!) as HashValue | undefined)?.get(argv[2]!);
+    const v = (lookupRead(ctx, argv[1]!) as HashValue | undefined)?.get(argv[2]!);
     if (v === undefined) ctx.reply.null();
     else ctx.reply.bulk(v);
   },
@@ -189,7 +194,7 @@ export const hmget = defineCommand({
   arguments: [KEY, FIELDS],
   reply: 'array: the values, nil for missing fields',
   run(ctx, argv) {
-    const hash = ctx.db.lookup(argv[1]!) as HashValue | undefined;
+    const hash = lookupRead(ctx, argv[1]!) as HashValue | undefined;
     ctx.reply.array(argv.length - 2);
     for (let i = 2; i < argv.length; i++) {
       const v = hash?.get(argv[i]!);
@@ -207,7 +212,7 @@ export const hexists = defineCommand({
   arguments: [KEY, FIELD],
   reply: 'integer: 1 when the field exists, else 0',
   run(ctx, argv) {
-    const hash = ctx.db.lookup(argv[1]!) as HashValue | undefined;
+    const hash = lookupRead(ctx, argv[1]!) as HashValue | undefined;
     ctx.reply.int(hash?.has(argv[2]!) ? 1 : 0);
   },
 });
@@ -220,7 +225,7 @@ export const hstrlen = defineCommand({
   arguments: [KEY, FIELD],
   reply: 'integer: the length of the value, 0 when missing',
   run(ctx, argv) {
-    const v = (ctx.db.lookup(argv[1]!) as HashValue | undefined)?.get(argv[2]!);
+    const v = (lookupRead(ctx, argv[1]!) as HashValue | undefined)?.get(argv[2]!);
     ctx.reply.int(v === undefined ? 0 : v.length);
   },
 });
@@ -233,7 +238,7 @@ export const hlen = defineCommand({
   arguments: [KEY],
   reply: 'integer: the number of fields',
   run(ctx, argv) {
-    const hash = ctx.db.lookup(argv[1]!) as HashValue | undefined;
+    const hash = lookupRead(ctx, argv[1]!) as HashValue | undefined;
     ctx.reply.int(hash === undefined ? 0 : hash.size);
   },
 });
@@ -260,8 +265,13 @@ export const hdel = defineCommand({
         if (hash.size === 0) break; // the key goes; later fields cannot be there
       }
     }
-    if (hash.size === 0) ctx.db.delete(key);
-    else if (removed > 0) ctx.db.host.onKeyModified(ctx.db, key);
+    if (removed > 0) notify(ctx, NOTIFY_HASH, 'hdel', key);
+    if (hash.size === 0) {
+      ctx.db.delete(key);
+      notify(ctx, NOTIFY_GENERIC, 'del', key);
+    } else if (removed > 0) {
+      ctx.db.host.onKeyModified(ctx.db, key);
+    }
     ctx.reply.int(removed);
   },
 });
@@ -276,7 +286,7 @@ export const hkeys = defineCommand({
   arguments: [KEY],
   reply: 'array: the fields',
   run(ctx, argv) {
-    const hash = ctx.db.lookup(argv[1]!) as HashValue | undefined;
+    const hash = lookupRead(ctx, argv[1]!) as HashValue | undefined;
     if (hash === undefined) return ctx.reply.array(0);
     const r = ctx.reply;
     r.array(hash.size);
@@ -292,7 +302,7 @@ export const hvals = defineCommand({
   arguments: [KEY],
   reply: 'array: the values',
   run(ctx, argv) {
-    const hash = ctx.db.lookup(argv[1]!) as HashValue | undefined;
+    const hash = lookupRead(ctx, argv[1]!) as HashValue | undefined;
     if (hash === undefined) return ctx.reply.array(0);
     const r = ctx.reply;
     r.array(hash.size);
@@ -308,7 +318,7 @@ export const hgetall = defineCommand({
   arguments: [KEY],
   reply: 'map: fields to values (RESP2: a flat array)',
   run(ctx, argv) {
-    const hash = ctx.db.lookup(argv[1]!) as HashValue | undefined;
+    const hash = lookupRead(ctx, argv[1]!) as HashValue | undefined;
     if (hash === undefined) return ctx.reply.map(0);
     const r = ctx.reply;
     r.map(hash.size);
@@ -345,7 +355,7 @@ export const hincrby = defineCommand({
     const created = hash === undefined;
     hash ??= new HashValue();
     hash.set(field, String(next), hashLimits(ctx));
-    stored(ctx, key, hash, created);
+    stored(ctx, key, hash, created, 'hincrby');
     ctx.reply.int(next);
   },
 });
@@ -379,7 +389,7 @@ export const hincrbyfloat = defineCommand({
     const created = hash === undefined;
     hash ??= new HashValue();
     hash.set(field, text, hashLimits(ctx));
-    stored(ctx, key, hash, created);
+    stored(ctx, key, hash, created, 'hincrbyfloat');
     // Logged as the text stored, as Redis 7 does: the long double sum is not redone on replay.
     ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['HSET', key, field, text]);
     ctx.reply.bulk(text);
@@ -414,7 +424,7 @@ export const hrandfield = defineCommand({
   run(ctx, argv) {
     const key = argv[1]!;
     if (argv.length === 2) {
-      const hash = lookupHash(ctx, key);
+      const hash = lookupHash(ctx, key, true);
       if (hash === null) return;
       if (hash === undefined) return ctx.reply.null();
       ctx.reply.bulk(hash.randomEntry()[0]);
@@ -429,7 +439,7 @@ export const hrandfield = defineCommand({
     }
     const withValues = argv.length === 4;
     if (withValues && (count < -LONG_MAX_HALF || count > LONG_MAX_HALF)) return ctx.reply.error(VALUE_OUT_OF_RANGE);
-    const hash = lookupHash(ctx, key);
+    const hash = lookupHash(ctx, key, true);
     if (hash === null) return;
     if (hash === undefined || count === 0) return ctx.reply.array(0);
     const size = hash.size;
@@ -476,7 +486,7 @@ export const hscan = defineCommand({
     // Redis's order: the cursor, the key (missing: an empty scan, options unread), the options.
     const cursor = parseScanCursor(argv[2]!);
     if (cursor === undefined) return ctx.reply.error(INVALID_CURSOR);
-    const hash = lookupHash(ctx, argv[1]!);
+    const hash = lookupHash(ctx, argv[1]!, true);
     if (hash === null) return;
     const r = ctx.reply;
     if (hash === undefined) {

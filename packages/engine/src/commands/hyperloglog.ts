@@ -9,6 +9,7 @@ import {
   setCachedCardinality,
 } from '../types/hyperloglog.js';
 import { RawString, type StringValue } from '../types/string.js';
+import { NOTIFY_STRING, lookupRead, notify } from '../notify.js';
 
 /**
  * The HyperLogLog family: PFADD, PFCOUNT, PFMERGE. An HLL is a string value in Redis's byte
@@ -100,6 +101,7 @@ export const pfadd = defineCommand({
     if (updated > 0) {
       invalidateCachedCardinality(raw.buf);
       if (v !== undefined) ctx.db.host.onKeyModified(ctx.db, key);
+      notify(ctx, NOTIFY_STRING, 'pfadd', key);
     }
     ctx.reply.int(updated > 0 ? 1 : 0);
   },
@@ -117,7 +119,7 @@ export const pfcount = defineCommand({
   run(ctx, argv) {
     if (argv.length > 2) return countUnion(ctx, argv);
     const key = argv[1]!;
-    const v = ctx.db.lookup(key);
+    const v = lookupRead(ctx, key);
     if (v === undefined) return ctx.reply.int(0);
     const s = checkHll(ctx, v);
     if (s === undefined) return;
@@ -137,7 +139,7 @@ export const pfcount = defineCommand({
 function countUnion(ctx: Client, argv: string[]): void {
   const max = new Uint8Array(HLL_REGISTERS);
   for (let i = 1; i < argv.length; i++) {
-    const v = ctx.db.lookup(argv[i]!);
+    const v = lookupRead(ctx, argv[i]!);
     if (v === undefined) continue; // a missing key counts as an empty HLL
     const s = checkHll(ctx, v);
     if (s === undefined) return;
@@ -163,7 +165,7 @@ export const pfmerge = defineCommand({
     const max = new Uint8Array(HLL_REGISTERS);
     let dense = false;
     for (let i = 1; i < argv.length; i++) {
-      const v = ctx.db.lookup(argv[i]!);
+      const v = lookupRead(ctx, argv[i]!);
       if (v === undefined) continue;
       const s = checkHll(ctx, v);
       if (s === undefined) return;
@@ -184,6 +186,7 @@ export const pfmerge = defineCommand({
     // may still turn dense as registers are raised), as in Redis.
     if (!hllStoreRegisters(raw, max, dense, sparseMaxBytes(ctx))) return ctx.reply.error(HLL_CORRUPTED);
     ctx.db.host.onKeyModified(ctx.db, key);
+    notify(ctx, NOTIFY_STRING, 'pfadd', key);
     ctx.reply.simple('OK');
   },
 });

@@ -4,9 +4,11 @@ import { genericCommands } from './generic.js';
 import { hashCommands } from './hash.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { listCommands } from './list.js';
+import { pubsubCommands } from './pubsub.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
 import { stringCommands } from './string.js';
+import { transactionCommands } from './transactions.js';
 import { zsetCommands } from './zset.js';
 import { zsetAlgebraCommands } from './zset-algebra.js';
 import { zsetPopCommands } from './zset-pop.js';
@@ -24,4 +26,6 @@ export const allCommands: readonly Command[] = [
   ...hyperloglogCommands,
   ...genericCommands,
   ...serverCommands,
+  ...pubsubCommands,
+  ...transactionCommands,
 ];

@@ -12,6 +12,7 @@ import { ListValue } from '../types/list.js';
 import { mayBlock, parseTimeout } from '../blocking.js';
 import { mpopArgumentSpecs, mpopKeySpec, parseMpopArguments } from './mpop.js';
 import { NO_ARGV } from './generic.js';
+import { NOTIFY_GENERIC, NOTIFY_LIST, lookupRead, notify } from '../notify.js';
 
 /**
  * The list family: pushes and pops at both ends, access by index and by value, LMOVE and
@@ -66,10 +67,26 @@ function push(list: ListValue, v: string, end: End): void {
   else list.pushTail(v);
 }
 
-/** After removing elements: an emptied list vanishes, else the key was modified in place. */
-function afterRemoval(ctx: Client, key: string, list: ListValue): void {
-  if (list.length === 0) ctx.db.delete(key);
-  else ctx.db.host.onKeyModified(ctx.db, key);
+/**
+ * After removing elements: the command's keyspace event, then an emptied list vanishes (and a
+ * `del` event follows, as in Redis), else the key was modified in place.
+ */
+function afterRemoval(ctx: Client, key: string, list: ListValue, event: string): void {
+  notify(ctx, NOTIFY_LIST, event, key);
+  if (list.length === 0) {
+    ctx.db.delete(key);
+    notify(ctx, NOTIFY_GENERIC, 'del', key);
+  } else {
+    ctx.db.host.onKeyModified(ctx.db, key);
+  }
+}
+
+function popEvent(end: End): string {
+  return end === 'head' ? 'lpop' : 'rpop';
+}
+
+function pushEvent(end: End): string {
+  return end === 'head' ? 'lpush' : 'rpush';
 }
 
 /** A list for a key whose type the dispatcher has checked (the spec has `keyType: 'list'`). */
@@ -77,9 +94,12 @@ function listAt(ctx: Client, key: string): ListValue | undefined {
   return ctx.db.lookup(key) as ListValue | undefined;
 }
 
-/** The key's list; undefined when missing; WRONGTYPE (answered here) when it holds another type. */
-function lookupList(ctx: Client, key: string): ListValue | undefined | typeof WRONG {
-  const v: Value | undefined = ctx.db.lookup(key);
+/**
+ * The key's list; undefined when missing; WRONGTYPE (answered here) when it holds another type.
+ * `read`: a read lookup, whose miss is a keymiss event (LRANGE, LPOS), not a write one.
+ */
+function lookupList(ctx: Client, key: string, read = false): ListValue | undefined | typeof WRONG {
+  const v: Value | undefined = read ? lookupRead(ctx, key) : ctx.db.lookup(key);
   if (v === undefined || v instanceof ListValue) return v;
   ctx.reply.error(WRONGTYPE);
   return WRONG;
@@ -123,6 +143,7 @@ function pushGeneric(ctx: Client, argv: string[], end: End, onlyExisting: boolea
     for (let i = 2; i < argv.length; i++) push(list, argv[i]!, end);
     ctx.db.host.onKeyModified(ctx.db, key);
   }
+  notify(ctx, NOTIFY_LIST, pushEvent(end), key);
   ctx.reply.int(list.length);
 }
 
@@ -189,7 +210,7 @@ function popGeneric(ctx: Client, argv: string[], end: End): void {
     for (let i = 0; i < n; i++) ctx.reply.bulk(pop(list, end));
     if (n === 0) return;
   }
-  afterRemoval(ctx, key, list);
+  afterRemoval(ctx, key, list, popEvent(end));
 }
 
 // LPOP key [count]
@@ -220,7 +241,7 @@ export const llen = defineCommand({
   group: 'list', since: '1.0.0', summary: 'Get the length of a list', complexity: 'O(1)',
   keyType: 'list', keySpecs: [keySpec(['RO'])], arguments: [KEY],
   reply: 'integer',
-  run(ctx, argv) { ctx.reply.int(listAt(ctx, argv[1]!)?.length ?? 0); },
+  run(ctx, argv) { ctx.reply.int((lookupRead(ctx, argv[1]!) as ListValue | undefined)?.length ?? 0); },
 });
 
 /** A Redis list index (negative counts from the tail) as a position, possibly out of range. */
@@ -238,7 +259,7 @@ export const lindex = defineCommand({
   reply: 'bulk string, or nil when the index is out of range',
   run(ctx, argv) {
     // Redis looks the key up before parsing the index: a missing key answers nil either way.
-    const list = listAt(ctx, argv[1]!);
+    const list = lookupRead(ctx, argv[1]!) as ListValue | undefined;
     if (list === undefined) return ctx.reply.null();
     const index = parseLong(argv[2]!);
     if (index === undefined) return ctx.reply.error(NOT_INTEGER);
@@ -264,6 +285,7 @@ export const lset = defineCommand({
     if (index === undefined) return ctx.reply.error(NOT_INTEGER);
     if (!list.set(position(list, index), argv[3]!)) return ctx.reply.error(INDEX_OUT_OF_RANGE);
     ctx.db.host.onKeyModified(ctx.db, key);
+    notify(ctx, NOTIFY_LIST, 'lset', key);
     ctx.reply.simple('OK');
   },
 });
@@ -293,7 +315,7 @@ export const lrange = defineCommand({
     const start = parseLong(argv[2]!);
     const stop = parseLong(argv[3]!);
     if (start === undefined || stop === undefined) return ctx.reply.error(NOT_INTEGER);
-    const list = lookupList(ctx, argv[1]!);
+    const list = lookupList(ctx, argv[1]!, true);
     if (list === WRONG) return;
     const range = list === undefined ? undefined : resolveRange(list.length, start, stop);
     if (range === undefined) return ctx.reply.array(0);
@@ -322,7 +344,7 @@ export const ltrim = defineCommand({
       const range = resolveRange(list.length, start, stop);
       if (range === undefined) list.removeHead(list.length);
       else list.trim(range[0], range[1]);
-      afterRemoval(ctx, key, list);
+      afterRemoval(ctx, key, list, 'ltrim');
     }
     ctx.reply.simple('OK');
   },
@@ -359,6 +381,7 @@ export const linsert = defineCommand({
     if (at === -1) return ctx.reply.int(-1);
     list.insert(where === 'AFTER' ? at + 1 : at, argv[4]!);
     ctx.db.host.onKeyModified(ctx.db, key);
+    notify(ctx, NOTIFY_LIST, 'linsert', key);
     ctx.reply.int(list.length);
   },
 });
@@ -379,7 +402,7 @@ export const lrem = defineCommand({
     if (list === WRONG) return;
     if (list === undefined) return ctx.reply.int(0);
     const removed = list.removeValue(argv[3]!, count === 0 ? Infinity : Math.abs(count), count < 0);
-    if (removed !== 0) afterRemoval(ctx, key, list);
+    if (removed !== 0) afterRemoval(ctx, key, list, 'lrem');
     ctx.reply.int(removed);
   },
 });
@@ -425,7 +448,7 @@ export const lpos = defineCommand({
         return ctx.reply.error(SYNTAX);
       }
     }
-    const list = lookupList(ctx, argv[1]!);
+    const list = lookupList(ctx, argv[1]!, true);
     if (list === WRONG) return;
     if (list === undefined) return count !== -1 ? ctx.reply.array(0) : ctx.reply.null();
     // A negative rank searches from the tail. Redis negates a long: INT64_MIN stays negative, so
@@ -480,7 +503,9 @@ function moveElement(
     push(existing, v, whereTo);
     ctx.db.host.onKeyModified(ctx.db, destination);
   }
-  afterRemoval(ctx, source, from);
+  // Redis's order: the push on the destination, then the pop on the source (and its `del`).
+  notify(ctx, NOTIFY_LIST, pushEvent(whereTo), destination);
+  afterRemoval(ctx, source, from, popEvent(whereFrom));
   if (logAs !== undefined) {
     ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV
       : logAs === 'RPOPLPUSH' ? ['RPOPLPUSH', source, destination]
@@ -540,7 +565,7 @@ function replyPoppedRange(ctx: Client, key: string, list: ListValue, end: End, c
   ctx.reply.bulk(key);
   ctx.reply.array(n);
   for (let i = 0; i < n; i++) ctx.reply.bulk(pop(list, end));
-  afterRemoval(ctx, key, list);
+  afterRemoval(ctx, key, list, popEvent(end));
   ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV
     : ['LMPOP', '1', key, endToken(end), 'COUNT', String(n)]);
 }
@@ -550,7 +575,7 @@ function replyPoppedOne(ctx: Client, key: string, list: ListValue, end: End): vo
   ctx.reply.array(2);
   ctx.reply.bulk(key);
   ctx.reply.bulk(pop(list, end));
-  afterRemoval(ctx, key, list);
+  afterRemoval(ctx, key, list, popEvent(end));
   ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV
     : [end === 'head' ? 'LPOP' : 'RPOP', key]);
 }

@@ -35,6 +35,13 @@ const ping = defineCommand({
   arguments: [{ name: 'message', type: 'string', optional: true }],
   run(ctx, argv) {
     if (argv.length > 2) return ctx.reply.error(wrongArity('ping'));
+    // A RESP2 subscriber gets its pong in the shape of the messages it reads.
+    if (ctx.reply.protocol === 2 && ctx.pubsub !== undefined && ctx.pubsub.total !== 0) {
+      ctx.reply.array(2);
+      ctx.reply.bulk('pong');
+      ctx.reply.bulk(argv.length === 2 ? argv[1]! : '');
+      return;
+    }
     if (argv.length === 2) ctx.reply.bulk(argv[1]!);
     else ctx.reply.simple('PONG');
   },
@@ -197,7 +204,7 @@ const hello = defineCommand({
 const CLIENT_FLAGS = ['noscript', 'loading', 'stale'] as const;
 const CLIENT_ADMIN_FLAGS = ['admin', 'noscript', 'loading', 'stale'] as const;
 
-function writeHelp(ctx: Client, lines: readonly string[]): void {
+export function writeHelp(ctx: Client, lines: readonly string[]): void {
   ctx.reply.array(lines.length);
   for (const l of lines) ctx.reply.simple(l);
 }
@@ -205,9 +212,9 @@ function writeHelp(ctx: Client, lines: readonly string[]): void {
 /** Client types as CLIENT LIST TYPE / CLIENT KILL TYPE name them (slave = replica). */
 const CLIENT_TYPES: ReadonlySet<string> = new Set(['normal', 'master', 'slave', 'replica', 'pubsub']);
 
-/** Every nodis client is `normal` until subscriptions arrive; there are no replicas or masters. */
-function clientType(_client: Client): 'normal' | 'pubsub' {
-  return 'normal';
+/** A subscribed client is `pubsub`, every other `normal`; there are no replicas or masters. */
+function clientType(client: Client): 'normal' | 'pubsub' {
+  return client.pubsub !== undefined && client.pubsub.total !== 0 ? 'pubsub' : 'normal';
 }
 
 function matchesType(client: Client, type: string): boolean {

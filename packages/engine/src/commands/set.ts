@@ -10,6 +10,7 @@ import { typeOf, type Value } from '../keyspace.js';
 import { parseScanCursor, parseScanOptions } from '../scan.js';
 import { type ArgumentSpec, type KeySpec, keySpec } from '../spec.js';
 import { NO_ARGV } from './generic.js';
+import { NOTIFY_GENERIC, NOTIFY_SET, lookupRead, notify } from '../notify.js';
 import {
   MAX_SET_MEMBERS, SetTooLargeError, SetValue, difference, forEachInIntersection, intersection,
   intersectionSize, union,
@@ -23,7 +24,12 @@ import {
  * Error order follows Redis 7.0: most commands check the key type centrally (`keyType`), but
  * SPOP and SRANDMEMBER parse their count first, SSCAN its cursor, SINTERCARD its numkeys and
  * LIMIT, and SMOVE answers 0 for a missing source before looking at the destination's type:
- * those check the type in the handler. The STORE forms overwrite a destination of any type.
+ * those check the type in the handler. The algebra checks its keys one by one in the handler,
+ * as Redis looks them up, so a missing key before one of another type is a keymiss event
+ * before the WRONGTYPE. The STORE forms overwrite a destination of any type.
+ *
+ * Keyspace events as Redis 7.0: sadd, srem, spop, the STORE names, `del` after a removal that
+ * empties the set; reads report a missing key (keymiss) through lookupRead.
  */
 
 // ---------------------------------------------------------------- spec helpers
@@ -53,9 +59,9 @@ function maxIntset(ctx: Client): number {
   return ctx.engine.config.getNumber('set-max-intset-entries');
 }
 
-/** The set at `key`, undefined when missing; the central keyType check has run. */
+/** The set at `key` for reading, undefined when missing (a keymiss); the central keyType check has run. */
 function lookupSet(ctx: Client, key: string): SetValue | undefined {
-  return ctx.db.lookup(key) as SetValue | undefined;
+  return lookupRead(ctx, key) as SetValue | undefined;
 }
 
 function isSet(v: Value): v is SetValue {
@@ -67,17 +73,22 @@ function replyMembers(ctx: Client, members: readonly string[]): void {
   for (const m of members) ctx.reply.bulk(m);
 }
 
-/** After removals: deletes the key when the set is empty, else reports the change. */
-function afterRemoval(ctx: Client, key: string, set: SetValue): void {
-  if (set.size === 0) ctx.db.delete(key);
-  else ctx.db.host.onKeyModified(ctx.db, key);
+/** After removals: the command's event, then the key goes (a `del` event) when the set is empty. */
+function afterRemoval(ctx: Client, key: string, set: SetValue, event: string): void {
+  notify(ctx, NOTIFY_SET, event, key);
+  if (set.size === 0) {
+    ctx.db.delete(key);
+    notify(ctx, NOTIFY_GENERIC, 'del', key);
+  } else {
+    ctx.db.host.onKeyModified(ctx.db, key);
+  }
 }
 
 /** The source keys' sets, or undefined after answering WRONGTYPE (commands checking in the handler). */
 function lookupSets(ctx: Client, keys: readonly string[]): (SetValue | undefined)[] | undefined {
   const sets: (SetValue | undefined)[] = [];
   for (const key of keys) {
-    const v = ctx.db.lookup(key);
+    const v = lookupRead(ctx, key);
     if (v !== undefined && !isSet(v)) {
       ctx.reply.error(WRONGTYPE);
       return undefined;
@@ -101,7 +112,7 @@ export const sadd = defineCommand({
   run(ctx, argv) {
     const key = argv[1]!;
     const max = maxIntset(ctx);
-    let set = lookupSet(ctx, key);
+    let set = ctx.db.lookup(key) as SetValue | undefined;
     const created = set === undefined;
     if (set === undefined) set = new SetValue();
     else if (set.size + argv.length - 2 > MAX_SET_MEMBERS) {
@@ -119,6 +130,7 @@ export const sadd = defineCommand({
     }
     if (created) ctx.db.set(key, set);
     else if (added > 0) ctx.db.host.onKeyModified(ctx.db, key);
+    if (added > 0) notify(ctx, NOTIFY_SET, 'sadd', key);
     ctx.reply.int(added);
   },
 });
@@ -134,11 +146,11 @@ export const srem = defineCommand({
   reply: 'integer: the number of members removed',
   run(ctx, argv) {
     const key = argv[1]!;
-    const set = lookupSet(ctx, key);
+    const set = ctx.db.lookup(key) as SetValue | undefined;
     if (set === undefined) return ctx.reply.int(0);
     let removed = 0;
     for (let i = 2; i < argv.length && set.size > 0; i++) if (set.delete(argv[i]!)) removed++;
-    if (removed > 0) afterRemoval(ctx, key, set);
+    if (removed > 0) afterRemoval(ctx, key, set, 'srem');
     ctx.reply.int(removed);
   },
 });
@@ -224,7 +236,7 @@ export const spop = defineCommand({
     if (count < 0) {
       if (v === undefined) return ctx.reply.null();
       const member = v.popRandom();
-      afterRemoval(ctx, key, v);
+      afterRemoval(ctx, key, v, 'spop');
       ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['SREM', key, member]);
       return ctx.reply.bulk(member);
     }
@@ -232,12 +244,15 @@ export const spop = defineCommand({
     if (count >= v.size) {
       // The whole set, in its order (ascending for an intset, as Redis answers).
       const all = v.members();
+      notify(ctx, NOTIFY_SET, 'spop', key);
       ctx.db.delete(key);
+      notify(ctx, NOTIFY_GENERIC, 'del', key);
       ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['DEL', key]);
       return replyMembers(ctx, all);
     }
     const popped = v.popRandomMany(count);
     ctx.db.host.onKeyModified(ctx.db, key);
+    notify(ctx, NOTIFY_SET, 'spop', key);
     ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['SREM', key, ...popped]);
     replyMembers(ctx, popped);
   },
@@ -262,7 +277,7 @@ export const srandmember = defineCommand({
       if (n === INT64_MIN) return ctx.reply.error(LONG_OUT_OF_RANGE);
       count = typeof n === 'bigint' ? (n > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER) : n;
     }
-    const v = ctx.db.lookup(argv[1]!);
+    const v = lookupRead(ctx, argv[1]!);
     if (v !== undefined && !isSet(v)) return ctx.reply.error(WRONGTYPE);
     if (count === undefined) {
       if (v === undefined) return ctx.reply.null();
@@ -306,13 +321,15 @@ export const smove = defineCommand({
       return ctx.reply.error(SET_TOO_LARGE);
     }
     if (!src.delete(member)) return ctx.reply.int(0);
-    afterRemoval(ctx, srcKey, src);
+    afterRemoval(ctx, srcKey, src, 'srem');
     if (dst === undefined) {
       const created = new SetValue();
       created.add(member, maxIntset(ctx));
       ctx.db.set(dstKey, created);
+      notify(ctx, NOTIFY_SET, 'sadd', dstKey);
     } else if (dst.add(member, maxIntset(ctx))) {
       ctx.db.host.onKeyModified(ctx.db, dstKey);
+      notify(ctx, NOTIFY_SET, 'sadd', dstKey);
     }
     ctx.reply.int(1);
   },
@@ -322,9 +339,10 @@ export const smove = defineCommand({
 
 type Algebra = (sets: readonly (SetValue | undefined)[], maxIntsetEntries: number) => SetValue;
 
-/** SINTER, SUNION, SDIFF: the keys' sets (types checked centrally) combined, answered as a set. */
+/** SINTER, SUNION, SDIFF: the keys' sets combined, answered as a set. */
 function algebraReply(ctx: Client, argv: string[], op: Algebra): void {
-  const sets = argv.slice(1).map((k) => lookupSet(ctx, k));
+  const sets = lookupSets(ctx, argv.slice(1));
+  if (sets === undefined) return;
   let result: SetValue;
   try {
     result = op(sets, maxIntset(ctx));
@@ -336,10 +354,14 @@ function algebraReply(ctx: Client, argv: string[], op: Algebra): void {
   result.forEach((m) => { ctx.reply.bulk(m); });
 }
 
-/** The STORE forms: the result replaces the destination, whatever it held; empty deletes it. */
-function algebraStore(ctx: Client, argv: string[], op: Algebra): void {
+/**
+ * The STORE forms: the result replaces the destination, whatever it held (the command's
+ * event); empty deletes it (a `del` event when there was one).
+ */
+function algebraStore(ctx: Client, argv: string[], op: Algebra, event: string): void {
   const dstKey = argv[1]!;
-  const sets = argv.slice(2).map((k) => lookupSet(ctx, k));
+  const sets = lookupSets(ctx, argv.slice(2));
+  if (sets === undefined) return;
   let result: SetValue;
   try {
     result = op(sets, maxIntset(ctx));
@@ -347,8 +369,13 @@ function algebraStore(ctx: Client, argv: string[], op: Algebra): void {
     if (e instanceof SetTooLargeError) return ctx.reply.error(SET_TOO_LARGE);
     throw e;
   }
-  if (result.size > 0) ctx.db.set(dstKey, result);
-  else ctx.db.delete(dstKey);
+  if (result.size > 0) {
+    ctx.db.set(dstKey, result);
+    notify(ctx, NOTIFY_SET, event, dstKey);
+  } else if (ctx.db.deleteEntry(dstKey)) {
+    // Even a destination past its time, not yet reclaimed: Redis's dbDelete, a `del` event.
+    notify(ctx, NOTIFY_GENERIC, 'del', dstKey);
+  }
   ctx.reply.int(result.size);
 }
 
@@ -357,12 +384,13 @@ export const sinter = defineCommand({
   name: 'sinter', arity: -2, flags: ['readonly'], keys: [1, -1, 1],
   group: 'set', since: '1.0.0', summary: 'Intersect multiple sets',
   complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.',
-  keyType: 'set', tips: ['nondeterministic_output_order'],
+  tips: ['nondeterministic_output_order'],
   arguments: [KEYS],
   reply: 'set: the intersection (in the smallest set\'s order)',
   run(ctx, argv) {
     // Answered as found, without building a set (Redis does the same).
-    const sets = argv.slice(1).map((k) => lookupSet(ctx, k));
+    const sets = lookupSets(ctx, argv.slice(1));
+    if (sets === undefined) return;
     const out: string[] = [];
     forEachInIntersection(sets, (m) => { out.push(m); });
     replyMembers(ctx, out);
@@ -408,10 +436,10 @@ export const sinterstore = defineCommand({
   name: 'sinterstore', arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 1],
   group: 'set', since: '1.0.0', summary: 'Intersect multiple sets and store the resulting set in a key',
   complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.',
-  keyType: 'set', typedKeys: [2, -1, 1], keySpecs: storeKeySpecs(['RW', 'update']),
+  keySpecs: storeKeySpecs(['RW', 'update']),
   arguments: [{ name: 'destination', type: 'key' }, KEYS],
   reply: 'integer: the size of the stored set',
-  run(ctx, argv) { algebraStore(ctx, argv, intersection); },
+  run(ctx, argv) { algebraStore(ctx, argv, intersection, 'sinterstore'); },
 });
 
 // SUNION key [key ...]
@@ -419,7 +447,7 @@ export const sunion = defineCommand({
   name: 'sunion', arity: -2, flags: ['readonly'], keys: [1, -1, 1],
   group: 'set', since: '1.0.0', summary: 'Add multiple sets',
   complexity: 'O(N) where N is the total number of elements in all given sets.',
-  keyType: 'set', tips: ['nondeterministic_output_order'],
+  tips: ['nondeterministic_output_order'],
   arguments: [KEYS],
   reply: 'set: the union',
   run(ctx, argv) { algebraReply(ctx, argv, union); },
@@ -430,10 +458,10 @@ export const sunionstore = defineCommand({
   name: 'sunionstore', arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 1],
   group: 'set', since: '1.0.0', summary: 'Add multiple sets and store the resulting set in a key',
   complexity: 'O(N) where N is the total number of elements in all given sets.',
-  keyType: 'set', typedKeys: [2, -1, 1], keySpecs: storeKeySpecs(['OW', 'update']),
+  keySpecs: storeKeySpecs(['OW', 'update']),
   arguments: [{ name: 'destination', type: 'key' }, KEYS],
   reply: 'integer: the size of the stored set',
-  run(ctx, argv) { algebraStore(ctx, argv, union); },
+  run(ctx, argv) { algebraStore(ctx, argv, union, 'sunionstore'); },
 });
 
 // SDIFF key [key ...]
@@ -441,7 +469,7 @@ export const sdiff = defineCommand({
   name: 'sdiff', arity: -2, flags: ['readonly'], keys: [1, -1, 1],
   group: 'set', since: '1.0.0', summary: 'Subtract multiple sets',
   complexity: 'O(N) where N is the total number of elements in all given sets.',
-  keyType: 'set', tips: ['nondeterministic_output_order'],
+  tips: ['nondeterministic_output_order'],
   arguments: [KEYS],
   reply: 'set: the members of the first set in none of the others',
   run(ctx, argv) { algebraReply(ctx, argv, difference); },
@@ -452,10 +480,10 @@ export const sdiffstore = defineCommand({
   name: 'sdiffstore', arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 1],
   group: 'set', since: '1.0.0', summary: 'Subtract multiple sets and store the resulting set in a key',
   complexity: 'O(N) where N is the total number of elements in all given sets.',
-  keyType: 'set', typedKeys: [2, -1, 1], keySpecs: storeKeySpecs(['OW', 'update']),
+  keySpecs: storeKeySpecs(['OW', 'update']),
   arguments: [{ name: 'destination', type: 'key' }, KEYS],
   reply: 'integer: the size of the stored set',
-  run(ctx, argv) { algebraStore(ctx, argv, difference); },
+  run(ctx, argv) { algebraStore(ctx, argv, difference, 'sdiffstore'); },
 });
 
 // ---------------------------------------------------------------- SSCAN
@@ -476,7 +504,7 @@ export const sscan = defineCommand({
     // Redis's order: the cursor, then the key (missing: an empty scan, options unread), then options.
     const cursor = parseScanCursor(argv[2]!);
     if (cursor === undefined) return ctx.reply.error(INVALID_CURSOR);
-    const v = ctx.db.lookup(argv[1]!);
+    const v = lookupRead(ctx, argv[1]!);
     if (v === undefined) {
       ctx.reply.array(2);
       ctx.reply.bulk('0');

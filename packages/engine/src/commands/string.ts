@@ -9,6 +9,7 @@ import {
 import type { Value } from '../keyspace.js';
 import { type ArgumentSpec, type KeySpec, keySpec } from '../spec.js';
 import { incrByFloat } from '../types/long-double.js';
+import { NOTIFY_GENERIC, NOTIFY_STRING, lookupRead, notify } from '../notify.js';
 import { NO_ARGV, msArgument } from './generic.js';
 import {
   MAX_RAW_LENGTH, RawString, grownCapacity, lcsTableBytes, longestCommonSubsequence,
@@ -146,7 +147,7 @@ export const get = defineCommand({
   keyType: 'string', keySpecs: keySpecs(['RO', 'access']),
   arguments: [KEY],
   run(ctx, argv) {
-    replyValue(ctx, ctx.db.lookup(argv[1]!) as StringValue | undefined);
+    replyValue(ctx, lookupRead(ctx, argv[1]!) as StringValue | undefined);
   },
 });
 
@@ -185,6 +186,7 @@ export const set = defineCommand({
     const value = argv[2]!;
     if (argv.length === 3) {
       ctx.db.set(key, value);
+      notify(ctx, NOTIFY_STRING, 'set', key);
       ctx.reply.simple('OK');
       return;
     }
@@ -196,7 +198,8 @@ export const set = defineCommand({
       if (typeof r === 'string') return ctx.reply.error(r);
       at = r;
     }
-    const old = ctx.db.lookup(key);
+    // With GET the key is read first (a miss is a keymiss event), as Redis's getGenericCommand.
+    const old = o.get ? lookupRead(ctx, key) : ctx.db.lookup(key);
     // SET ... GET on another type refuses and leaves the key alone.
     if (o.get && old !== undefined && !isString(old)) return ctx.reply.error(WRONGTYPE);
     if ((o.nx && old !== undefined) || (o.xx && old === undefined)) {
@@ -208,6 +211,8 @@ export const set = defineCommand({
     ctx.db.set(key, value, o.keepTtl || at !== undefined);
     // A time already past (EXAT/PXAT) is stored as is: the next lookup expires the key, as in Redis.
     if (at !== undefined) ctx.db.setExpire(key, at);
+    notify(ctx, NOTIFY_STRING, 'set', key);
+    if (at !== undefined) notify(ctx, NOTIFY_GENERIC, 'expire', key);
     // The log gets the effect: any expiry as an absolute PXAT (EX replayed later would end
     // elsewhere), KEEPTTL kept, NX/XX/GET dropped (the condition held; the reply is nobody's).
     ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV
@@ -228,6 +233,7 @@ export const setnx = defineCommand({
     const key = argv[1]!;
     if (ctx.db.lookup(key) !== undefined) return ctx.reply.int(0);
     ctx.db.set(key, argv[2]!);
+    notify(ctx, NOTIFY_STRING, 'set', key);
     ctx.reply.int(1);
   },
 });
@@ -238,6 +244,8 @@ function setWithExpire(ctx: Client, argv: string[], kind: 'EX' | 'PX'): void {
   const key = argv[1]!;
   ctx.db.set(key, argv[3]!, true); // the expiry is overwritten just below
   ctx.db.setExpire(key, at);
+  notify(ctx, NOTIFY_STRING, 'set', key);
+  notify(ctx, NOTIFY_GENERIC, 'expire', key);
   // Logged with the absolute time, as Redis 7 does (a relative one replayed later would differ).
   ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['SET', key, argv[3]!, 'PXAT', msArgument(at)]);
   ctx.reply.simple('OK');
@@ -271,7 +279,7 @@ export const mget = defineCommand({
   run(ctx, argv) {
     ctx.reply.array(argv.length - 1);
     for (let i = 1; i < argv.length; i++) {
-      const v = ctx.db.lookup(argv[i]!);
+      const v = lookupRead(ctx, argv[i]!);
       // Keys of other types answer nil, not WRONGTYPE.
       if (v !== undefined && isString(v)) ctx.reply.bulk(stringForReply(v));
       else ctx.reply.null();
@@ -290,7 +298,10 @@ export const mset = defineCommand({
   arguments: [KEY_VALUE_PAIRS],
   run(ctx, argv) {
     if (argv.length % 2 === 0) return ctx.reply.error(wrongArity('mset'));
-    for (let i = 1; i < argv.length; i += 2) ctx.db.set(argv[i]!, argv[i + 1]!);
+    for (let i = 1; i < argv.length; i += 2) {
+      ctx.db.set(argv[i]!, argv[i + 1]!);
+      notify(ctx, NOTIFY_STRING, 'set', argv[i]!);
+    }
     ctx.reply.simple('OK');
   },
 });
@@ -307,7 +318,10 @@ export const msetnx = defineCommand({
     for (let i = 1; i < argv.length; i += 2) {
       if (ctx.db.lookup(argv[i]!) !== undefined) return ctx.reply.int(0);
     }
-    for (let i = 1; i < argv.length; i += 2) ctx.db.set(argv[i]!, argv[i + 1]!);
+    for (let i = 1; i < argv.length; i += 2) {
+      ctx.db.set(argv[i]!, argv[i + 1]!);
+      notify(ctx, NOTIFY_STRING, 'set', argv[i]!);
+    }
     ctx.reply.int(1);
   },
 });
@@ -321,8 +335,9 @@ export const getset = defineCommand({
   arguments: [KEY, VALUE],
   run(ctx, argv) {
     const key = argv[1]!;
-    const old = ctx.db.lookup(key) as StringValue | undefined;
+    const old = lookupRead(ctx, key) as StringValue | undefined;
     ctx.db.set(key, argv[2]!);
+    notify(ctx, NOTIFY_STRING, 'set', key);
     replyValue(ctx, old);
   },
 });
@@ -335,10 +350,11 @@ export const getdel = defineCommand({
   arguments: [KEY],
   run(ctx, argv) {
     const key = argv[1]!;
-    const v = ctx.db.lookup(key) as StringValue | undefined;
+    const v = lookupRead(ctx, key) as StringValue | undefined;
     replyValue(ctx, v);
     if (v !== undefined) {
       ctx.db.delete(key);
+      notify(ctx, NOTIFY_GENERIC, 'del', key);
       ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['DEL', key]);
     }
   },
@@ -361,7 +377,7 @@ export const getex = defineCommand({
     const o = parseStringOptions(argv, 2, 'getex');
     if (o === undefined) return ctx.reply.error(SYNTAX);
     const key = argv[1]!;
-    const v = ctx.db.lookup(key);
+    const v = lookupRead(ctx, key);
     if (v === undefined) return ctx.reply.null();
     if (!isString(v)) return ctx.reply.error(WRONGTYPE);
     let at: number | undefined;
@@ -379,12 +395,15 @@ export const getex = defineCommand({
       // nothing expires then, as in Redis).
       if (at <= ctx.engine.time && !ctx.engine.loading) {
         ctx.db.delete(key);
+        notify(ctx, NOTIFY_GENERIC, 'del', key);
         ctx.engine.propagate(ctx.db, propagator === undefined ? NO_ARGV : ['DEL', key]);
       } else {
         ctx.db.setExpire(key, at);
+        notify(ctx, NOTIFY_GENERIC, 'expire', key);
         ctx.engine.propagate(ctx.db, propagator === undefined ? NO_ARGV : ['PEXPIREAT', key, msArgument(at)]);
       }
     } else if (o.persist && ctx.db.persist(key)) {
+      notify(ctx, NOTIFY_GENERIC, 'persist', key);
       ctx.engine.propagate(ctx.db, propagator === undefined ? NO_ARGV : ['PERSIST', key]);
     }
   },
@@ -406,6 +425,7 @@ export const append = defineCommand({
     if (v === undefined) {
       // A new key holds the argument as SET would (int/embstr/raw), not a RawString.
       ctx.db.set(key, suffix);
+      notify(ctx, NOTIFY_STRING, 'append', key);
       return ctx.reply.int(suffix.length);
     }
     const total = v.length + suffix.length;
@@ -413,6 +433,7 @@ export const append = defineCommand({
     const raw = toRawString(v, grownCapacity(total));
     raw.append(suffix);
     ctx.db.set(key, raw, true);
+    notify(ctx, NOTIFY_STRING, 'append', key);
     ctx.reply.int(raw.length);
   },
 });
@@ -424,7 +445,7 @@ export const strlen = defineCommand({
   keyType: 'string', keySpecs: keySpecs(['RO']),
   arguments: [KEY],
   run(ctx, argv) {
-    const v = ctx.db.lookup(argv[1]!) as StringValue | undefined;
+    const v = lookupRead(ctx, argv[1]!) as StringValue | undefined;
     ctx.reply.int(v === undefined ? 0 : v.length);
   },
 });
@@ -442,7 +463,7 @@ function getRange(ctx: Client, argv: string[]): void {
   if (startArg === undefined) return ctx.reply.error(NOT_INTEGER);
   const endArg = parseInt64(argv[3]!);
   if (endArg === undefined) return ctx.reply.error(NOT_INTEGER);
-  const v = ctx.db.lookup(argv[1]!);
+  const v = lookupRead(ctx, argv[1]!);
   if (v === undefined) return ctx.reply.bulk('');
   if (!isString(v)) return ctx.reply.error(WRONGTYPE);
   // Compared exactly (number and bigint compare by value) before clamping to safe numbers.
@@ -506,6 +527,7 @@ export const setrange = defineCommand({
     const raw = v === undefined ? new RawString('', end) : toRawString(v, Math.max(v.length, end));
     raw.setRange(offset, patch);
     ctx.db.set(key, raw, true);
+    notify(ctx, NOTIFY_STRING, 'setrange', key);
     ctx.reply.int(raw.length);
   },
 });
@@ -526,8 +548,8 @@ export const lcs = defineCommand({
   ],
   run(ctx, argv) {
     // LCS has its own type error (not WRONGTYPE), answered before the options are parsed.
-    const a = ctx.db.lookup(argv[1]!);
-    const b = ctx.db.lookup(argv[2]!);
+    const a = lookupRead(ctx, argv[1]!);
+    const b = lookupRead(ctx, argv[2]!);
     if ((a !== undefined && !isString(a)) || (b !== undefined && !isString(b))) {
       return ctx.reply.error(LCS_NOT_STRINGS);
     }
@@ -615,6 +637,7 @@ function incrBy(ctx: Client, key: string, v: Value | undefined, by: number | big
   const next = addInt64(current, by);
   if (next === undefined) return ctx.reply.error(OVERFLOW);
   ctx.db.set(key, String(next), true);
+  notify(ctx, NOTIFY_STRING, 'incrby', key);
   ctx.reply.int(next);
 }
 
@@ -695,6 +718,7 @@ export const incrbyfloat = defineCommand({
     if (!r.ok) return ctx.reply.error(r.reason === 'not-float' ? NOT_FLOAT : INCR_NAN_OR_INFINITY);
     // Stored as the formatted text (what Redis stores), keeping the TTL.
     ctx.db.set(key, r.value, true);
+    notify(ctx, NOTIFY_STRING, 'incrbyfloat', key);
     // Logged as that text: replaying the increment would redo the long double arithmetic,
     // which need not round the same everywhere (Redis 7 logs the same SET).
     ctx.engine.propagate(ctx.db, ctx.engine.propagator === undefined ? NO_ARGV : ['SET', key, r.value, 'KEEPTTL']);

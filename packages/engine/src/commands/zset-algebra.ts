@@ -6,6 +6,7 @@ import type { ArgumentSpec, KeySpec } from '../spec.js';
 import { SetValue } from '../types/set.js';
 import { ZSetValue } from '../types/zset.js';
 import { replyScored, zsetLimits } from './zset-common.js';
+import { NOTIFY_GENERIC, NOTIFY_ZSET, lookupRead, notify } from '../notify.js';
 
 /**
  * The sorted-set algebra: ZUNION, ZINTER, ZDIFF, their STORE forms and ZINTERCARD, as
@@ -66,7 +67,7 @@ function parseAlgebra(ctx: Client, argv: readonly string[], numkeysIndex: number
 
   const sources: Weighted[] = new Array<Weighted>(n);
   for (let i = 0; i < n; i++) {
-    const v = ctx.db.lookup(argv[numkeysIndex + 1 + i]!);
+    const v = lookupRead(ctx, argv[numkeysIndex + 1 + i]!);
     if (v !== undefined && !(v instanceof ZSetValue) && !(v instanceof SetValue)) return fail(ctx, WRONGTYPE);
     sources[i] = { value: v, size: v === undefined ? 0 : v.size, weight: 1 };
   }
@@ -305,9 +306,9 @@ function algebraStore(ctx: Client, argv: string[], mode: Mode): void {
   const result = compute(mode.op, parsed);
   const { members, scores } = result;
   const dstKey = argv[1]!;
-  ctx.db.peek(dstKey); // an expired destination goes first, as Redis's lookupKeyWrite does
   if (members.length === 0) {
-    ctx.db.delete(dstKey);
+    // Even a destination past its time, not yet reclaimed: Redis's dbDelete, a `del` event.
+    if (ctx.db.deleteEntry(dstKey)) notify(ctx, NOTIFY_GENERIC, 'del', dstKey);
     return ctx.reply.int(0);
   }
   const limits = zsetLimits(ctx);
@@ -319,6 +320,7 @@ function algebraStore(ctx: Client, argv: string[], mode: Mode): void {
   const zset = ZSetValue.fromSorted(result.members, result.scores);
   zset.fitEncoding(limits);
   ctx.db.set(dstKey, zset);
+  notify(ctx, NOTIFY_ZSET, mode.name, dstKey);
   ctx.reply.int(zset.size);
 }
 

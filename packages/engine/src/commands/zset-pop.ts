@@ -7,6 +7,7 @@ import { type ArgumentSpec, keySpec } from '../spec.js';
 import { ZSetValue } from '../types/zset.js';
 import { mpopArgumentSpecs, mpopKeySpec, parseMpopArguments } from './mpop.js';
 import { WRONG, replyScored, zsetAt } from './zset-common.js';
+import { NOTIFY_GENERIC, NOTIFY_ZSET, notify } from '../notify.js';
 import { NO_ARGV } from './generic.js';
 
 /**
@@ -36,14 +37,17 @@ const MPOP_COMPLEXITY = 'O(K) + O(M*log(N)) where K is the number of provided ke
 
 /**
  * Removes up to `count` members from the low (or high) end of a non-empty set, lowest (or
- * highest) first, deleting the key when it empties.
+ * highest) first, deleting the key when it empties; the keyspace events zpopmin / zpopmax,
+ * then `del` for an emptied set, as Redis 7.0 (blocked clients served later too).
  */
 function popMembers(ctx: Client, key: string, z: ZSetValue, max: boolean, count: number): { members: string[]; scores: number[] } {
   const size = z.size;
   const n = Math.min(count, size);
   const popped = max ? z.slice(size - n, size - 1, true) : z.slice(0, n - 1);
+  notify(ctx, NOTIFY_ZSET, max ? 'zpopmax' : 'zpopmin', key);
   if (n === size) {
     ctx.db.delete(key);
+    notify(ctx, NOTIFY_GENERIC, 'del', key);
   } else {
     for (const m of popped.members) z.delete(m);
     ctx.db.host.onKeyModified(ctx.db, key);

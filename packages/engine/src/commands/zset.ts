@@ -4,9 +4,10 @@ import { INT64_MIN, parseDouble, parseInt64 } from '../args.js';
 import {
   INVALID_CURSOR, LEX_RANGE_INVALID, LONG_OUT_OF_RANGE, NOT_FLOAT, NOT_INTEGER,
   SCORE_NAN, SCORE_RANGE_NOT_FLOAT, SYNTAX, VALUE_OUT_OF_RANGE, ZADD_GT_LT_NX, ZADD_INCR_PAIRS, ZADD_XX_NX, ZRANGE_LIMIT_NEEDS_BY, ZRANGE_WITHSCORES_BYLEX,
-  randomCountTooLarge,
+  WRONGTYPE, randomCountTooLarge,
 } from '../errors.js';
 import { globMatch } from '../glob.js';
+import { NOTIFY_GENERIC, NOTIFY_ZSET, lookupRead, notify } from '../notify.js';
 import { formatDouble } from '../reply.js';
 import { parseScanCursor, parseScanOptions } from '../scan.js';
 import { type ArgumentSpec, keySpec } from '../spec.js';
@@ -14,7 +15,7 @@ import { scanCollection } from '../types/collection-scan.js';
 import { ZSetValue } from '../types/zset.js';
 import { MAX_RANDOM_REPEATS } from './set.js';
 import {
-  WRONG, lexRanks, listpackScoreText, lookupZset, parseLexBound, parseScoreBound,
+  WRONG, lexRanks, listpackScoreText, parseLexBound, parseScoreBound,
   replyScored, scoreRanks, zsetAt, zsetLimits,
 } from './zset-common.js';
 
@@ -61,10 +62,31 @@ const REMOVE_COMPLEXITY = 'O(log(N)+M) with N being the number of elements in th
 
 // ---------------------------------------------------------------- helpers
 
-/** After removing members: an emptied set vanishes, else the key was modified in place. */
-function afterRemoval(ctx: Client, key: string, z: ZSetValue): void {
-  if (z.size === 0) ctx.db.delete(key);
-  else ctx.db.host.onKeyModified(ctx.db, key);
+/**
+ * After removing members: the command's event, then an emptied set vanishes (a `del` event),
+ * else the key was modified in place.
+ */
+function afterRemoval(ctx: Client, key: string, z: ZSetValue, event: string): void {
+  notify(ctx, NOTIFY_ZSET, event, key);
+  if (z.size === 0) {
+    ctx.db.delete(key);
+    notify(ctx, NOTIFY_GENERIC, 'del', key);
+  } else {
+    ctx.db.host.onKeyModified(ctx.db, key);
+  }
+}
+
+/** The sorted set at `key` for reading (a miss is a keymiss event); the central keyType check has run. */
+function readZset(ctx: Client, key: string): ZSetValue | undefined {
+  return lookupRead(ctx, key) as ZSetValue | undefined;
+}
+
+/** zsetAt for reading: the set, undefined when missing (a keymiss event), or WRONGTYPE answered. */
+function readZsetAt(ctx: Client, key: string): ZSetValue | undefined | typeof WRONG {
+  const v = lookupRead(ctx, key);
+  if (v === undefined || v instanceof ZSetValue) return v;
+  ctx.reply.error(WRONGTYPE);
+  return WRONG;
 }
 
 /** getLongFromObject: an int64 (a number; beyond 2^53 only its order matters here). */
@@ -117,16 +139,18 @@ function replyRanks(ctx: Client, z: ZSetValue, [lo, hi]: Ranks, reverse: boolean
   }
 }
 
-/** Removes ranks lo..hi (a whole set by deleting its key) and reports the change. */
-function removeRanks(ctx: Client, key: string, z: ZSetValue, [lo, hi]: Ranks): number {
+/** Removes ranks lo..hi (a whole set by deleting its key) and reports the change as `event`. */
+function removeRanks(ctx: Client, key: string, z: ZSetValue, [lo, hi]: Ranks, event: string): number {
   if (lo > hi) return 0;
   const n = hi - lo + 1;
   if (n === z.size) {
+    notify(ctx, NOTIFY_ZSET, event, key);
     ctx.db.delete(key);
+    notify(ctx, NOTIFY_GENERIC, 'del', key);
     return n;
   }
   z.deleteRange(lo, hi);
-  afterRemoval(ctx, key, z);
+  afterRemoval(ctx, key, z, event);
   return n;
 }
 
@@ -199,6 +223,7 @@ function zaddGeneric(ctx: Client, argv: string[], zincrby: boolean): void {
   }
   if (created) ctx.db.set(key, z);
   else if (added + updated > 0) ctx.db.host.onKeyModified(ctx.db, key);
+  if (added + updated > 0) notify(ctx, NOTIFY_ZSET, incr ? 'zincr' : 'zadd', key);
   if (!incr) return ctx.reply.int(ch ? added + updated : added);
   if (processed > 0) ctx.reply.double(score);
   else ctx.reply.null();
@@ -246,11 +271,11 @@ export const zrem = defineCommand({
   reply: 'integer: the number of members removed',
   run(ctx, argv) {
     const key = argv[1]!;
-    const z = lookupZset(ctx, key);
+    const z = ctx.db.lookup(key) as ZSetValue | undefined;
     if (z === undefined) return ctx.reply.int(0);
     let removed = 0;
     for (let i = 2; i < argv.length && z.size > 0; i++) if (z.delete(argv[i]!)) removed++;
-    if (removed > 0) afterRemoval(ctx, key, z);
+    if (removed > 0) afterRemoval(ctx, key, z, 'zrem');
     ctx.reply.int(removed);
   },
 });
@@ -261,7 +286,7 @@ export const zcard = defineCommand({
   group: 'sorted-set', since: '1.2.0', summary: 'Get the number of members in a sorted set', complexity: 'O(1)',
   keyType: 'zset', keySpecs: [keySpec(['RO'])], arguments: [KEY],
   reply: 'integer: the cardinality, 0 when the key is missing',
-  run(ctx, argv) { ctx.reply.int(lookupZset(ctx, argv[1]!)?.size ?? 0); },
+  run(ctx, argv) { ctx.reply.int(readZset(ctx, argv[1]!)?.size ?? 0); },
 });
 
 // ZSCORE key member
@@ -271,7 +296,7 @@ export const zscore = defineCommand({
   keyType: 'zset', keySpecs: READ, arguments: [KEY, MEMBER],
   reply: 'double, or nil when not a member',
   run(ctx, argv) {
-    const s = lookupZset(ctx, argv[1]!)?.score(argv[2]!);
+    const s = readZset(ctx, argv[1]!)?.score(argv[2]!);
     if (s === undefined) ctx.reply.null();
     else ctx.reply.double(s);
   },
@@ -285,7 +310,7 @@ export const zmscore = defineCommand({
   keyType: 'zset', keySpecs: READ, arguments: [KEY, MEMBERS],
   reply: 'array of doubles, nil for non-members',
   run(ctx, argv) {
-    const z = lookupZset(ctx, argv[1]!);
+    const z = readZset(ctx, argv[1]!);
     ctx.reply.array(argv.length - 2);
     for (let i = 2; i < argv.length; i++) {
       const s = z?.score(argv[i]!);
@@ -296,7 +321,7 @@ export const zmscore = defineCommand({
 });
 
 function rankGeneric(ctx: Client, argv: string[], reverse: boolean): void {
-  const z = lookupZset(ctx, argv[1]!);
+  const z = readZset(ctx, argv[1]!);
   const rank = z?.rank(argv[2]!);
   if (rank === undefined) return ctx.reply.null();
   ctx.reply.int(reverse ? z!.size - 1 - rank : rank);
@@ -331,7 +356,7 @@ function countGeneric<Bound>(
   const min = parseBound(argv[2]!);
   const max = parseBound(argv[3]!);
   if (min === undefined || max === undefined) return ctx.reply.error(invalid);
-  const z = zsetAt(ctx, argv[1]!);
+  const z = readZsetAt(ctx, argv[1]!);
   if (z === WRONG) return;
   if (z === undefined) return ctx.reply.int(0);
   const [first, end] = ranks(z, min, max);
@@ -443,7 +468,7 @@ function parseRange(argv: string[], at: number, store: boolean, fixedType?: Rang
 function rangeGeneric(ctx: Client, argv: string[], fixedType?: RangeType, fixedReverse?: boolean): void {
   const query = parseRange(argv, 1, false, fixedType, fixedReverse);
   if (typeof query === 'string') return ctx.reply.error(query);
-  const z = zsetAt(ctx, argv[1]!);
+  const z = readZsetAt(ctx, argv[1]!);
   if (z === WRONG) return;
   if (z === undefined) return ctx.reply.array(0);
   if (query.collect !== undefined) {
@@ -486,7 +511,7 @@ export const zrangestore = defineCommand({
     const query = parseRange(argv, 2, true);
     if (typeof query === 'string') return ctx.reply.error(query);
     const dstKey = argv[1]!;
-    const src = zsetAt(ctx, argv[2]!);
+    const src = readZsetAt(ctx, argv[2]!);
     if (src === WRONG) return;
     const dst = new ZSetValue();
     if (src !== undefined) {
@@ -497,8 +522,13 @@ export const zrangestore = defineCommand({
       if (query.type === 'rank' && hi - lo + 1 > limits.maxListpackEntries) dst.markSkiplist();
       src.each(lo, hi, query.reverse, (m, s) => dst.set(m, s, limits));
     }
-    if (dst.size > 0) ctx.db.set(dstKey, dst);
-    else ctx.db.delete(dstKey);
+    if (dst.size > 0) {
+      ctx.db.set(dstKey, dst);
+      notify(ctx, NOTIFY_ZSET, 'zrangestore', dstKey);
+    } else if (ctx.db.deleteEntry(dstKey)) {
+      // Even a destination past its time, not yet reclaimed: Redis's dbDelete, a `del` event.
+      notify(ctx, NOTIFY_GENERIC, 'del', dstKey);
+    }
     ctx.reply.int(dst.size);
   },
 });
@@ -561,12 +591,12 @@ export const zrevrangebylex = defineCommand({
 // ---------------------------------------------------------------- removal by range
 
 /** ZREMRANGEBY*: the bounds are parsed before the key is looked at; a missing key removes 0. */
-function removeRangeGeneric(ctx: Client, key: string, select: ((z: ZSetValue) => Ranks) | string): void {
+function removeRangeGeneric(ctx: Client, key: string, select: ((z: ZSetValue) => Ranks) | string, event: string): void {
   if (typeof select === 'string') return ctx.reply.error(select);
   const z = zsetAt(ctx, key);
   if (z === WRONG) return;
   if (z === undefined) return ctx.reply.int(0);
-  ctx.reply.int(removeRanks(ctx, key, z, select(z)));
+  ctx.reply.int(removeRanks(ctx, key, z, select(z), event));
 }
 
 function halfOpen([first, end]: [number, number]): Ranks {
@@ -584,7 +614,7 @@ export const zremrangebyrank = defineCommand({
     const start = parseLong(argv[2]!);
     const stop = parseLong(argv[3]!);
     removeRangeGeneric(ctx, argv[1]!, start === undefined || stop === undefined
-      ? NOT_INTEGER : (z) => rankWindow(z.size, start, stop, false));
+      ? NOT_INTEGER : (z) => rankWindow(z.size, start, stop, false), 'zremrangebyrank');
   },
 });
 
@@ -598,7 +628,7 @@ export const zremrangebyscore = defineCommand({
     const min = parseScoreBound(argv[2]!);
     const max = parseScoreBound(argv[3]!);
     removeRangeGeneric(ctx, argv[1]!, min === undefined || max === undefined
-      ? SCORE_RANGE_NOT_FLOAT : (z) => halfOpen(scoreRanks(z, min, max)));
+      ? SCORE_RANGE_NOT_FLOAT : (z) => halfOpen(scoreRanks(z, min, max)), 'zremrangebyscore');
   },
 });
 
@@ -612,7 +642,7 @@ export const zremrangebylex = defineCommand({
     const min = parseLexBound(argv[2]!);
     const max = parseLexBound(argv[3]!);
     removeRangeGeneric(ctx, argv[1]!, min === undefined || max === undefined
-      ? LEX_RANGE_INVALID : (z) => halfOpen(lexRanks(z, min, max)));
+      ? LEX_RANGE_INVALID : (z) => halfOpen(lexRanks(z, min, max)), 'zremrangebylex');
   },
 });
 
@@ -631,7 +661,7 @@ export const zrandmember = defineCommand({
   run(ctx, argv) {
     const key = argv[1]!;
     if (argv.length === 2) {
-      const z = zsetAt(ctx, key);
+      const z = readZsetAt(ctx, key);
       if (z === WRONG) return;
       if (z === undefined) return ctx.reply.null();
       return ctx.reply.bulk(z.random()[0]);
@@ -643,7 +673,7 @@ export const zrandmember = defineCommand({
     if (argv.length > 4 || (argv.length === 4 && argv[3]!.toUpperCase() !== 'WITHSCORES')) return ctx.reply.error(SYNTAX);
     const withScores = argv.length === 4;
     if (withScores && (count < -LONG_MAX_HALF || count > LONG_MAX_HALF)) return ctx.reply.error(VALUE_OUT_OF_RANGE);
-    const z = zsetAt(ctx, key);
+    const z = readZsetAt(ctx, key);
     if (z === WRONG) return;
     if (z === undefined || count === 0) return ctx.reply.array(0);
     if (count < 0) {
@@ -684,7 +714,7 @@ export const zscan = defineCommand({
     // Redis's order: the cursor, the key (missing: an empty scan, options unread), the options.
     const cursor = parseScanCursor(argv[2]!);
     if (cursor === undefined) return ctx.reply.error(INVALID_CURSOR);
-    const z = zsetAt(ctx, argv[1]!);
+    const z = readZsetAt(ctx, argv[1]!);
     if (z === WRONG) return;
     const r = ctx.reply;
     if (z === undefined) {
