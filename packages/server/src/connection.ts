@@ -54,21 +54,65 @@ export interface ConnectionOptions {
   log: (level: string, msg: string) => void;
 }
 
-/** The engine's parsed client-output-buffer-limit for normal clients, re-read when it changes. */
-const parsedLimits = new WeakMap<Engine, { raw: string; normal: ReturnType<typeof parseOutputBufferLimits>['normal'] }>();
-function outputLimits(engine: Engine): ReturnType<typeof parseOutputBufferLimits>['normal'] {
+type Limits = ReturnType<typeof parseOutputBufferLimits>;
+/** The engine's parsed client-output-buffer-limit, re-read when it changes. */
+const parsedLimits = new WeakMap<Engine, { raw: string; limits: Limits }>();
+/** The limits of the client's class: pubsub while it has subscriptions (Redis's getClientType), else normal. */
+function outputLimits(engine: Engine, client: Client): Limits['normal'] {
   const raw = engine.config.get('client-output-buffer-limit');
   let cached = parsedLimits.get(engine);
   if (cached === undefined || cached.raw !== raw) {
-    cached = { raw, normal: parseOutputBufferLimits(raw).normal };
+    cached = { raw, limits: parseOutputBufferLimits(raw) };
     parsedLimits.set(engine, cached);
   }
-  return cached.normal;
+  const subs = client.pubsub;
+  return subs !== undefined && subs.total !== 0 ? cached.limits.pubsub : cached.limits.normal;
 }
 
 /** Where backpressure starts: a configured hard (else soft) limit above OUTPUT_SOFT_LIMIT must be reachable. */
-function pauseThreshold(limits: ReturnType<typeof outputLimits>): number {
+function pauseThreshold(limits: Limits['normal']): number {
   return Math.max(OUTPUT_SOFT_LIMIT, limits.hard !== 0 ? limits.hard : limits.soft);
+}
+
+/**
+ * Connections with replies written outside their own commands (blocked clients served,
+ * pub/sub messages), flushed on a microtask, or earlier by a host that is between commands
+ * but not returning to the event loop yet: the ring service, whose serving loop can run for
+ * milliseconds, flushes after each round so a subscriber's messages leave with the round
+ * that published them.
+ */
+class DeferredReplies {
+  private readonly waiting = new Set<CommandConnection>();
+  private queued = false;
+
+  add(c: CommandConnection): void {
+    this.waiting.add(c);
+    if (this.queued) return;
+    this.queued = true;
+    queueMicrotask(this.flush);
+  }
+
+  readonly flush = (): void => {
+    this.queued = false;
+    if (this.waiting.size === 0) return;
+    // Draining can defer more replies (a drained client's queued PUBLISH): they join this pass.
+    for (const c of this.waiting) {
+      this.waiting.delete(c);
+      c.runDeferred();
+    }
+  };
+}
+
+const deferredReplies = new WeakMap<Engine, DeferredReplies>();
+function deferredOf(engine: Engine): DeferredReplies {
+  let d = deferredReplies.get(engine);
+  if (d === undefined) deferredReplies.set(engine, d = new DeferredReplies());
+  return d;
+}
+
+/** Flushes the replies written outside their clients' own commands; call only between commands. */
+export function flushDeferredReplies(engine: Engine): void {
+  deferredReplies.get(engine)?.flush();
 }
 
 export class CommandConnection {
@@ -120,18 +164,23 @@ export class CommandConnection {
     });
     this.parser.authenticated = this.client.authenticated;
     this.client.outputBytes = () => this.sink.backlog + this.writer.length;
-    this.pauseAt = pauseThreshold(outputLimits(engine));
+    this.pauseAt = pauseThreshold(outputLimits(engine, this.client));
     // A deferred reply is written while the engine runs another client's command (its push
-    // served this blocked client): drain on a microtask, after that command has finished, so
-    // this client's queued commands never run nested inside another command.
+    // served this blocked client, a PUBLISH wrote a message): drain after that command has
+    // finished, so this client's queued commands never run nested inside another command —
+    // on a microtask, or sooner when the host calls flushDeferredReplies between commands.
     this.client.onDeferredReply = () => {
       if (this.drainScheduled) return;
       this.drainScheduled = true;
-      queueMicrotask(() => {
-        this.drainScheduled = false;
-        if (!this.client.closed) this.drainPending();
-      });
+      deferredOf(engine).add(this);
     };
+  }
+
+  /** Drains after a deferred reply (DeferredReplies). */
+  runDeferred(): void {
+    if (!this.drainScheduled) return;
+    this.drainScheduled = false;
+    if (!this.client.closed) this.drainPending();
   }
 
   get closed(): boolean { return this.client.closed; }
@@ -198,10 +247,10 @@ export class CommandConnection {
     this.send();
   }
 
-  /** Hands the written replies to the sink. */
-  private send(): void {
+  /** Hands the written replies (or the first `length` bytes of them) to the sink. */
+  private send(length?: number): void {
     const writer = this.writer;
-    const bytes = writer.take();
+    const bytes = writer.take(length);
     this.engine.stats.netOutputBytes += bytes.length;
     this.sink.write(bytes);
     // Taken whole by the peer (nothing queued): the writer reuses its buffer (slab.ts).
@@ -218,7 +267,7 @@ export class CommandConnection {
   checkOutputLimits(now: number): void {
     const client = this.client;
     if (client.closed) return;
-    const limits = outputLimits(this.engine);
+    const limits = outputLimits(this.engine, client);
     this.pauseAt = pauseThreshold(limits);
     const used = this.sink.backlog + this.writer.length;
     if (used === 0 && this.softLimitSince === 0) return;
@@ -254,9 +303,11 @@ export class CommandConnection {
     this.awaitingDurability = false;
     if (this.client.closed) return;
     // The replies the fsync covers go now, before queued commands run (their replies need a
-    // later ticket: running them first would hold these back again, round after round). A
-    // reply written meanwhile (a blocked client served by a later push) waits for its own.
-    if (this.writer.length === this.heldLength) this.send();
+    // later ticket: running them first would hold these back again, round after round). What
+    // was written meanwhile (pub/sub messages, a blocked client served by a later push) waits
+    // for a ticket of its own: sending only the covered bytes keeps a subscriber fed while
+    // writes never stop (waiting for a moment with nothing new would starve it).
+    if (this.writer.length >= this.heldLength && this.heldLength !== 0) this.send(this.heldLength);
     this.drainPending();
   };
 

@@ -12,7 +12,7 @@ import {
   THREAD_PROTOCOL_VERSION, RING_MIN_CAPACITY, RING_MAX_CAPACITY,
   type ThreadChannelMessage, type ThreadHandle,
 } from '@nodis/protocol';
-import { CommandConnection, type ConnectionSink } from './connection.js';
+import { CommandConnection, flushDeferredReplies, type ConnectionSink } from './connection.js';
 
 /**
  * The owner's side of the thread transport: clients in other threads of this process write
@@ -392,8 +392,12 @@ export class RingService {
 
   private serveSlice(): void {
     const deadline = performance.now() + SLICE_MS;
+    const engine = this.engine;
     for (let round = 1; ; round++) {
       if (this.pollAll()) {
+        // Pub/sub messages and served blocked clients go out with the round that wrote them,
+        // not when this loop next yields to the event loop (a microtask would wait for that).
+        flushDeferredReplies(engine);
         // Reading the clock costs ≈ 50 ns, as much as a ring poll: every 8th round is enough.
         if ((round & 7) === 0 && performance.now() > deadline) return this.kick();
         continue;

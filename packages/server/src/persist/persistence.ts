@@ -270,6 +270,11 @@ export class Persistence {
     const client: Client = engine.createClient({ reply: new DiscardingWriter(errors), kind: 'memory', addr: 'aof-loader' });
     client.loader = true;
     let commands = 0;
+    // The unit (checksummed batch, or foreign command) being replayed, and where the one holding
+    // the MULTI of a transaction still open starts: a file may end inside one (below).
+    let unitStart = 0;
+    let unitEnd = 0;
+    let multiStart = 0;
     try {
       const reader = new AofReader(source);
       this.loadingInfo = { started: Date.now(), total: source.size, loaded: 0 };
@@ -290,6 +295,11 @@ export class Persistence {
         if (engine.table.get(name) === undefined) {
           throw new Error(`Unknown command '${name.slice(0, 64)}' reading the append only file ${file} (before offset ${command.end})`);
         }
+        if (command.end !== unitEnd) {
+          unitStart = unitEnd;
+          unitEnd = command.end;
+        }
+        if (client.multi === undefined && name.length === 5 && name.toLowerCase() === 'multi') multiStart = unitStart;
         engine.execute(client, command.argv);
         commands++;
         if ((commands & 255) === 0 && performance.now() - sliceStart >= LOAD_SLICE_MS) {
@@ -302,7 +312,16 @@ export class Persistence {
           sliceStart = performance.now();
         }
       }
-      const end = reader.end!;
+      const end = { ...reader.end! };
+      // The file ends inside MULTI ... EXEC (a foreign file cut between two commands): the queued
+      // commands never ran, and as Redis does, the tail from that MULTI is a torn tail. Left in
+      // the file, it would swallow every command appended after it at the next load.
+      if (client.multi !== undefined) {
+        this.log('warning', `Revert incomplete MULTI/EXEC transaction in AOF file ${file}`);
+        end.truncated = true;
+        end.validUpTo = Math.min(end.validUpTo, multiStart);
+        end.reason ??= 'an incomplete MULTI/EXEC transaction';
+      }
       if (end.truncated) {
         if (!last) throw new Error(`The append only file ${file} is truncated at offset ${end.validUpTo} (${end.reason}), and it is not the last file of the AOF: refusing to load`);
         if (this.engine.config.get('aof-load-truncated') !== 'yes') {
