@@ -44,9 +44,16 @@ for (const spec of [...commandSpecs].sort((a, b) => a.name.localeCompare(b.name)
     : `${commandSyntax(spec)} — ${spec.summary} (since ${spec.since})`;
   methods.push({ name, doc: doc.replace(/\*\//g, '*\\/'), params: params(spec) });
 }
+// Commands the client's own API stands in for (API_COMMANDS in packages/client/src/methods.ts:
+// db.subscribe() returns a Subscription, db.multi() a builder, db.transaction() WATCHes on a
+// connection of its own): no generated method, so no clashing type.
+const API_COMMANDS = new Set([
+  'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe',
+  'multi', 'exec', 'discard', 'watch', 'unwatch',
+]);
 const iface = (title, ret, suffix, skip = new Set()) => [
   `export interface ${title} {`,
-  ...methods.filter((m) => !skip.has(m.name)).flatMap((m) => [`  /** ${m.doc} */`, `  ${m.name}${suffix}(${m.params}): ${ret};`]),
+  ...methods.filter((m) => !skip.has(m.name) && !API_COMMANDS.has(m.name)).flatMap((m) => [`  /** ${m.doc} */`, `  ${m.name}${suffix}(${m.params}): ${ret};`]),
   '}',
   '',
 ];

@@ -1,4 +1,4 @@
-import type { Reply } from '@nodis/protocol';
+import { SimpleString, type Reply, type ReplyPush } from '@nodis/protocol';
 
 /** What a call waiting for its reply holds: a batch (a pipeline) collects `left` replies. */
 export interface QueuedCall {
@@ -6,6 +6,21 @@ export interface QueuedCall {
   left: number;
   /** A batch's replies so far; undefined for a single command. */
   batch: Reply[] | undefined;
+  /**
+   * A command answered by pushes (SUBSCRIBE … on a RESP3 connection): the first item of its
+   * confirmations ('subscribe'); `left` of them complete it (collected in `batch`). A non-push
+   * reply answers it at once: the server refused it (an error), and then sends no push.
+   */
+  pushKind?: string | undefined;
+}
+
+/** A push's first item (its kind: 'message', 'subscribe' …) as a latin1 string. */
+export function pushKindOf(push: ReplyPush): string | undefined {
+  const first = push.items[0];
+  if (typeof first === 'string') return first;
+  if (first instanceof Uint8Array) return Buffer.from(first.buffer, first.byteOffset, first.byteLength).toString('latin1');
+  if (first instanceof SimpleString) return first.value;
+  return undefined;
 }
 
 /**
@@ -33,11 +48,30 @@ export class CallQueue<C extends QueuedCall> {
   settle(reply: Reply): { call: C; reply: Reply } | undefined {
     const call = this.calls[this.head];
     if (call === undefined) return undefined;
-    if (call.batch !== undefined) {
+    if (call.pushKind === undefined && call.batch !== undefined) {
       call.batch.push(reply);
       if (--call.left !== 0) return undefined;
       reply = call.batch as Reply;
     }
+    this.advance();
+    return { call, reply };
+  }
+
+  /**
+   * Offers a push to the oldest call: 'taken' if it is one of that call's confirmations with
+   * more to come, the call and its confirmations once complete, undefined if it is not the
+   * oldest call's (a message: the caller delivers it).
+   */
+  settlePush(push: ReplyPush): { call: C; reply: Reply } | 'taken' | undefined {
+    const call = this.calls[this.head];
+    if (call === undefined || call.pushKind === undefined || pushKindOf(push) !== call.pushKind) return undefined;
+    call.batch!.push(push);
+    if (--call.left > 0) return 'taken';
+    this.advance();
+    return { call, reply: call.batch as Reply };
+  }
+
+  private advance(): void {
     this.calls[this.head++] = undefined as unknown as C;
     if (this.head === this.calls.length) {
       this.calls = [];
@@ -46,7 +80,6 @@ export class CallQueue<C extends QueuedCall> {
       this.calls = this.calls.slice(this.head);
       this.head = 0;
     }
-    return { call, reply };
   }
 
   /** Removes and returns every waiting call (the connection is gone). */

@@ -6,10 +6,15 @@ import { openSocket, type SocketConnectOptions } from './transports/socket.js';
 import type { EngineOptions } from '@nodis/engine';
 import { isThreadHandle, type ThreadHandle } from '@nodis/protocol';
 
-export { NodisClient, Pipeline, ReplyError, type Nodis, type TypedPipeline } from './client.js';
+export {
+  NodisClient, Pipeline, ReplyError, TransactionClient, type Nodis, type SubscribeArgs, type TypedMulti, type TypedPipeline,
+} from './client.js';
+export { Multi } from './multi.js';
+export { Subscription, type Message, type MessageBuffer, type SubscribeOptions, type SubscriptionKind } from './subscriber.js';
+export type { TransactionOptions, TransactionResult } from './transaction.js';
 export { MemoryStore } from './transports/memory.js';
 export type { Arg, Value } from './codec.js';
-export type { Transport } from './transport.js';
+export type { DuplicateOptions, Transport } from './transport.js';
 export type { ThreadConnectOptions } from './transports/thread.js';
 export type { RespConnectOptions } from './transports/resp.js';
 export type { SocketConnectOptions } from './transports/socket.js';

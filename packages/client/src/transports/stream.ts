@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { EventLoopPoller, ReplyError, ReplyPush, type Reply } from '@nodis/protocol';
 import { commandSpecs } from '@nodis/engine/specs';
-import type { CallOptions, Transport } from '../transport.js';
+import type { CallOptions, DuplicateOptions, Transport } from '../transport.js';
 import { CallQueue, type QueuedCall } from '../call-queue.js';
 
 /**
@@ -14,7 +14,10 @@ import { CallQueue, type QueuedCall } from '../call-queue.js';
  *  - reconnection: after the connection is lost, calls in flight fail ("may or may not have
  *    run": a command is never sent twice behind the caller's back) and the next call
  *    reconnects, waiting longer after each failed attempt (100 ms doubling to 2 s);
- *  - connect and command timeouts, and AbortSignal per call (CallOptions).
+ *  - connect and command timeouts, and AbortSignal per call (CallOptions);
+ *  - for pub/sub (a duplicate() with resp3): HELLO 3 in every handshake, pushes to onPush,
+ *    commands answered by pushes (sendPushAnswered), onConnectionLost so the subscriber can
+ *    subscribe again on the next connection.
  */
 
 export interface StreamConnectOptions {
@@ -107,13 +110,15 @@ function pendingCall(
 ): Pending {
   return {
     resolve, reject, left: batchSize, batch: batchSize === 0 ? undefined : [], timer: undefined, abandoned: false,
-    signal, onAbort: undefined, aborting: false, blocking, done: false, commands, unblocking: false,
+    signal, onAbort: undefined, aborting: false, blocking, done: false, commands, unblocking: false, pushKind: undefined,
   };
 }
 
 export class StreamTransport implements Transport {
   /** RESP3 push messages (pub/sub), when a push handler is set. */
   onPush: ((push: ReplyPush) => void) | undefined;
+  /** The connection was lost (not closed by close()); the next call reconnects. */
+  onConnectionLost: ((error: Error, reconnects: boolean) => void) | undefined;
   private socket: net.Socket | undefined;
   private connecting: Promise<void> | undefined;
   private readonly encoder: Encoder;
@@ -141,9 +146,20 @@ export class StreamTransport implements Transport {
     private readonly codec: StreamCodec,
     private readonly target: StreamTarget,
     private readonly options: StreamConnectOptions,
+    /** Every handshake switches to RESP3 (HELLO 3): a subscriber connection. */
+    private readonly resp3 = false,
   ) {
     this.encoder = codec.encoder();
   }
+
+  /** Another connection to the same server with the same options (not the first connect's signal). */
+  duplicate(options?: DuplicateOptions): Promise<StreamTransport> {
+    const { signal: _signal, ...rest } = this.options;
+    return new StreamTransport(this.codec, this.target, rest, options?.resp3 === true).open();
+  }
+
+  /** A socket is read whenever it is open: nothing to switch. */
+  listen(_on: boolean): void {}
 
   get kind(): string { return this.codec.kind; }
 
@@ -162,6 +178,10 @@ export class StreamTransport implements Transport {
     return this.enqueue(batch, batch.length, options) as Promise<Reply[]>;
   }
 
+  sendPushAnswered(argv: string[], kind: string, count: number): Promise<Reply> {
+    return this.enqueue([argv], count, undefined, kind);
+  }
+
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
@@ -175,7 +195,7 @@ export class StreamTransport implements Transport {
     });
   }
 
-  private enqueue(commands: string[][], batchSize: number, options: CallOptions | undefined): Promise<Reply> {
+  private enqueue(commands: string[][], batchSize: number, options: CallOptions | undefined, pushKind?: string): Promise<Reply> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new Error('nodis: the connection is closed'));
       const signal = options?.signal;
@@ -185,6 +205,7 @@ export class StreamTransport implements Transport {
       // Aborting a blocked call needs this connection's id: ask once, ahead of the first one.
       if (blocking && this.clientId === undefined && !this.idAsked) this.askClientId();
       const pending = pendingCall(resolve, reject, commands, batchSize, signal, blocking);
+      if (pushKind !== undefined) pending.pushKind = pushKind;
       const timeout = this.options.commandTimeout;
       if (timeout !== undefined && timeout > 0 && !blocking) {
         pending.timer = setTimeout(() => {
@@ -415,6 +436,8 @@ export class StreamTransport implements Transport {
     if (greeting) codec.greeting!(w);
     const commands: string[][] = [];
     if (target.password !== undefined) commands.push(target.username !== undefined ? ['AUTH', target.username, target.password] : ['AUTH', target.password]);
+    // After AUTH: Redis refuses HELLO from a client not yet authenticated.
+    if (this.resp3) commands.push(['HELLO', '3']);
     if (target.db !== 0) commands.push(['SELECT', String(target.db)]);
     for (const argv of commands) w.command(argv);
     const count = commands.length + (greeting ? 1 : 0);
@@ -427,7 +450,14 @@ export class StreamTransport implements Transport {
     const replies = await answered;
     let id: number | undefined;
     if (greeting) id = codec.greeted!(replies.shift()!, target);
-    for (const r of replies) if (r instanceof ReplyError) throw new ReplyError(r.message);
+    for (const r of replies) {
+      if (r instanceof ReplyError) {
+        if (this.resp3 && /^(ERR unknown command|NOPROTO)/.test(r.message)) {
+          throw new Error(`nodis: ${target.display} cannot switch to RESP3 (${r.message}): pub/sub needs nodis, or Redis 6 or later`);
+        }
+        throw new ReplyError(r.message);
+      }
+    }
     if (greeting) this.clientId = id;
   }
 
@@ -441,11 +471,15 @@ export class StreamTransport implements Transport {
   }
 
   private readonly onReply = (reply: Reply): void => {
+    let settled: { call: Pending; reply: Reply } | undefined;
     if (reply instanceof ReplyPush && this.onPush !== undefined) {
-      this.onPush(reply);
-      return;
+      const confirmed = this.inflight.settlePush(reply);
+      if (confirmed === undefined) this.onPush(reply);
+      if (confirmed === undefined || confirmed === 'taken') return;
+      settled = confirmed;
+    } else {
+      settled = this.inflight.settle(reply);
     }
-    const settled = this.inflight.settle(reply);
     if (settled === undefined) return;
     const p = settled.call;
     if (p.aborting) this.aborting--;
@@ -463,7 +497,9 @@ export class StreamTransport implements Transport {
     this.idAsked = false;
     if (this.closed) return;
     // Never re-sent: the server may or may not have run them.
-    this.failAll(new Error(`nodis: the connection to ${this.target.display} was lost; the call may or may not have run`));
+    const error = new Error(`nodis: the connection to ${this.target.display} was lost; the call may or may not have run`);
+    this.failAll(error);
+    this.onConnectionLost?.(error, true);
   }
 
   private failAll(error: Error): void {

@@ -3,14 +3,14 @@ import { writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import {
-  ReplyParser, ReplyPush, RequestWriter, RingBacklog, RingReader, RingWriter, RING_PRODUCER_PARKED, RING_HEAD, RING_TAIL,
+  ReplyError, ReplyParser, ReplyPush, RequestWriter, RingBacklog, RingReader, RingWriter, RING_PRODUCER_PARKED, RING_HEAD, RING_TAIL,
   type Parking,
   channelName, connectionBytes, connectionRings, isThreadHandle,
   CONTROL_DOORBELL, CONTROL_OWNER_PARKED, CONTROL_OWNER_STATE, OWNER_RUNNING,
   CONN_CLIENT_STATE, CONN_OWNER_STATE, CONN_PENDING, CONN_ACCEPTED, CONN_REFUSED, CONN_REFUSED_REASON, CLIENT_CLOSED,
   THREAD_PROTOCOL_VERSION, type Reply, type ThreadChannelMessage, type ThreadHandle,
 } from '@nodis/protocol';
-import type { CallOptions, Transport } from '../transport.js';
+import type { CallOptions, DuplicateOptions, Transport } from '../transport.js';
 import { CallQueue, type QueuedCall } from '../call-queue.js';
 
 /**
@@ -245,6 +245,14 @@ export class ThreadTransport implements Transport {
   readonly kind = 'thread';
   /** RESP3 push messages (pub/sub), when a push handler is set. */
   onPush: ((push: ReplyPush) => void) | undefined;
+  /** The store stopped or dropped this connection (a thread connection never comes back). */
+  onConnectionLost: ((error: Error, reconnects: boolean) => void) | undefined;
+  /**
+   * listen(true): pushes may come with no call in flight (a subscriber connection), so the
+   * reply ring stays parked 'remote' (the owner wakes this thread when it writes) and the
+   * liveness socket keeps the event loop alive, as while calls are in flight.
+   */
+  private listening = false;
   private readonly requests: RingWriter;
   private readonly replies: RingReader;
   private readonly state: Int32Array;
@@ -272,7 +280,7 @@ export class ThreadTransport implements Transport {
   private ownerNotified = 0;
   private readonly onReplyBound = (r: Reply): void => this.onReply(r);
 
-  constructor(private readonly link: ThreadLink, handle: ThreadHandle, sab: SharedArrayBuffer, capacity: number, options: ThreadConnectOptions) {
+  constructor(private readonly link: ThreadLink, private readonly handle: ThreadHandle, sab: SharedArrayBuffer, capacity: number, private readonly options: ThreadConnectOptions) {
     const at = connectionRings(capacity);
     this.state = new Int32Array(sab, 0, 64);
     this.requests = new RingWriter(sab, at.request, capacity);
@@ -285,13 +293,54 @@ export class ThreadTransport implements Transport {
 
   private get pendingCount(): number { return this.inflight.length; }
 
+  /** Another connection of this thread to the same store; with resp3 it has sent HELLO 3. */
+  async duplicate(options?: DuplicateOptions): Promise<ThreadTransport> {
+    // (Works while the store runs, even if this connection was dropped.)
+    const other = await connectThread(this.handle, this.options);
+    if (options?.resp3 === true) {
+      const hello = await other.send(['HELLO', '3']).catch(async (e: unknown) => {
+        await other.close();
+        throw e;
+      });
+      if (hello instanceof ReplyError) {
+        await other.close();
+        throw hello;
+      }
+    }
+    return other;
+  }
+
+  listen(on: boolean): void {
+    if (this.closedError || this.listening === on) return;
+    this.listening = on;
+    if (on) {
+      this.markBusy();
+      this.awaitReplies();
+    } else {
+      this.settleBusy();
+    }
+  }
+
+  sendPushAnswered(argv: string[], kind: string, count: number): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      if (this.closedError) return reject(this.closedError);
+      this.encoder.command(argv);
+      this.inflight.push({ resolve, reject, done: false, reply: null, left: count, batch: [], pushKind: kind });
+      this.markBusy();
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(this.flushAsync);
+      }
+    });
+  }
+
   /** A call sent on the rings runs to its end; an AbortSignal stops only one not sent (CallOptions). */
   send(argv: string[], options?: CallOptions): Promise<Reply> {
     return new Promise((resolve, reject) => {
       if (this.closedError) return reject(this.closedError);
       if (options?.signal?.aborted) return reject(options.signal.reason);
       this.encoder.command(argv);
-      this.inflight.push({ resolve, reject, done: false, reply: null, left: 0, batch: undefined });
+      this.inflight.push({ resolve, reject, done: false, reply: null, left: 0, batch: undefined, pushKind: undefined });
       this.markBusy();
       // A long batch starts moving before the tick ends, so the owner works while we encode.
       if (this.encoder.length >= EARLY_FLUSH_BYTES && this.out.empty) this.stage();
@@ -315,7 +364,7 @@ export class ThreadTransport implements Transport {
       }
       const pending: Pending = {
         resolve: resolve as unknown as (r: Reply) => void, reject, done: false, reply: null,
-        left: batch.length, batch: [],
+        left: batch.length, batch: [], pushKind: undefined,
       };
       this.inflight.push(pending);
       this.markBusy();
@@ -330,7 +379,7 @@ export class ThreadTransport implements Transport {
   sendSync(argv: string[]): Reply {
     if (this.closedError) throw this.closedError;
     this.encoder.command(argv);
-    const mine: Pending = { resolve: undefined, reject: undefined, done: false, reply: null, left: 0, batch: undefined };
+    const mine: Pending = { resolve: undefined, reject: undefined, done: false, reply: null, left: 0, batch: undefined, pushKind: undefined };
     this.inflight.push(mine);
     this.markBusy();
     // Everything encoded so far (async calls of this tick too) goes first, in order.
@@ -374,14 +423,21 @@ export class ThreadTransport implements Transport {
   /** The owner has stopped (its liveness socket closed or its state word says so). */
   ownerStopped(): void {
     if (this.closedError) return;
-    this.fail(new Error('nodis: the store has stopped (its owner thread exited); the call did not complete'));
+    this.lost(new Error('nodis: the store has stopped (its owner thread exited); the call did not complete'));
     this.link.transports.delete(this);
+  }
+
+  /** fail(), then tells onConnectionLost: the connection ended without close(). */
+  private lost(error: Error): void {
+    this.fail(error);
+    this.onConnectionLost?.(error, false);
   }
 
   private fail(error: Error): void {
     this.closedError = error;
     const waiting = this.inflight.drain();
     this.out.clear();
+    this.listening = false;
     this.settleBusy();
     this.readWaiting = false;
     this.writeWaiting = false;
@@ -397,7 +453,7 @@ export class ThreadTransport implements Transport {
   }
 
   private settleBusy(): void {
-    if (!this.busy || this.pendingCount !== 0) return;
+    if (!this.busy || this.pendingCount !== 0 || this.listening) return;
     this.busy = false;
     if (--this.link.busy === 0) this.link.socket.unref();
   }
@@ -458,17 +514,22 @@ export class ThreadTransport implements Transport {
     const error = new Error(`nodis: unreadable reply from the store (${e instanceof Error ? e.message : String(e)}); the connection is closed`);
     Atomics.store(this.state, CONN_CLIENT_STATE, CLIENT_CLOSED);
     this.ringDoorbell();
-    this.fail(error);
+    this.lost(error);
     release(this.link, this);
   }
 
   private onReply(reply: Reply): void {
+    let settled: { call: Pending; reply: Reply } | undefined;
     if (reply instanceof ReplyPush && this.onPush !== undefined) {
-      this.onPush(reply);
-      return;
+      // A confirmation of the oldest call (sendPushAnswered), or a message.
+      const confirmed = this.inflight.settlePush(reply);
+      if (confirmed === undefined) this.onPush(reply);
+      if (confirmed === undefined || confirmed === 'taken') return;
+      settled = confirmed;
+    } else {
+      // Undefined while a batch still waits (or for a reply nobody asked for: the owner never sends one).
+      settled = this.inflight.settle(reply);
     }
-    // Undefined while a batch still waits (or for a reply nobody asked for: the owner never sends one).
-    const settled = this.inflight.settle(reply);
     if (settled === undefined) return;
     const p = settled.call;
     if (p.resolve !== undefined) p.resolve(settled.reply);
@@ -483,7 +544,7 @@ export class ThreadTransport implements Transport {
     if (this.closedError) return;
     if (Atomics.load(this.control, CONTROL_OWNER_STATE) !== OWNER_RUNNING) return this.ownerStopped();
     if (Atomics.load(this.state, CONN_OWNER_STATE) !== CONN_ACCEPTED && this.replies.used === 0) {
-      this.fail(new Error('nodis: the store closed the connection'));
+      this.lost(new Error('nodis: the store closed the connection'));
       release(this.link, this);
     }
   }
@@ -520,7 +581,8 @@ export class ThreadTransport implements Transport {
     if (this.readWaiting) {
       this.readWaiting = false;
       this.replies.park('awake');
-      if (this.spinMicros > 0 && this.replies.used > 0) this.learnWait();
+      // (A listener's wait for a message says nothing about how fast calls are answered.)
+      if (this.spinMicros > 0 && this.replies.used > 0 && this.pendingCount !== 0) this.learnWait();
       this.awaitReplies();
     }
     if (!this.writeWaiting && !this.readWaiting && this.safety !== undefined) {
@@ -562,8 +624,10 @@ export class ThreadTransport implements Transport {
     for (;;) {
       this.read();
       if (this.closedError) return;
-      if (this.pendingCount === 0) return this.settleBusy();
-      if (this.spinMicros > 0 && this.spinForReplies()) continue;
+      if (this.pendingCount === 0 && !this.listening) return this.settleBusy();
+      // A listener with no call in flight waits for the owner's wake-up at once: messages come
+      // whenever someone publishes, not within a spin.
+      if (this.pendingCount !== 0 && this.spinMicros > 0 && this.spinForReplies()) continue;
       replies.park('remote');
       // Look again after publishing the flag: the owner may have published just before.
       if (replies.used === 0) {
