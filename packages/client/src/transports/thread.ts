@@ -85,6 +85,12 @@ interface ThreadLink {
   /** The token reached the socket synchronously (the owner may wait for it before accepting). */
   readonly identified: boolean;
   ownerGone: boolean;
+  /**
+   * Subscriber connections of this thread (listen(true)): a transport that reads its own
+   * replies reads theirs too, so a thread busy with calls takes its messages without waiting
+   * for the owner's wake-up to come through its event loop.
+   */
+  readonly listeners: Set<ThreadTransport>;
 }
 
 const links = new Map<string, ThreadLink>();
@@ -114,7 +120,7 @@ function linkFor(handle: ThreadHandle): ThreadLink {
   (channel as unknown as { unref?: () => void }).unref?.();
   const created: ThreadLink = {
     store: handle.store, token, socket, channel, transports: new Set(), busy: 0, opening: 0,
-    connecting: new Set(), identified, ownerGone: false,
+    connecting: new Set(), identified, ownerGone: false, listeners: new Set(),
   };
   // The owner's wake-ups: one byte means "look at your rings" (the content does not matter).
   socket.on('data', () => {
@@ -314,11 +320,18 @@ export class ThreadTransport implements Transport {
     if (this.closedError || this.listening === on) return;
     this.listening = on;
     if (on) {
+      this.link.listeners.add(this);
       this.markBusy();
       this.awaitReplies();
     } else {
+      this.link.listeners.delete(this);
       this.settleBusy();
     }
+  }
+
+  /** Reads what a listener's ring holds (see ThreadLink.listeners). */
+  readListening(): void {
+    if (this.replies.used !== 0 && !this.closedError) this.read();
   }
 
   sendPushAnswered(argv: string[], kind: string, count: number): Promise<Reply> {
@@ -438,6 +451,7 @@ export class ThreadTransport implements Transport {
     const waiting = this.inflight.drain();
     this.out.clear();
     this.listening = false;
+    this.link.listeners.delete(this);
     this.settleBusy();
     this.readWaiting = false;
     this.writeWaiting = false;
@@ -621,9 +635,11 @@ export class ThreadTransport implements Transport {
   private awaitReplies(): void {
     if (this.readWaiting || this.closedError) return;
     const replies = this.replies;
+    const listeners = this.link.listeners;
     for (;;) {
       this.read();
       if (this.closedError) return;
+      if (listeners.size !== 0) for (const t of listeners) if (t !== this) t.readListening();
       if (this.pendingCount === 0 && !this.listening) return this.settleBusy();
       // A listener with no call in flight waits for the owner's wake-up at once: messages come
       // whenever someone publishes, not within a spin.
