@@ -1,4 +1,4 @@
-import { SimpleString, type Reply, type ReplyPush } from '@nodis/protocol';
+import { ReplyPush, SimpleString, type Reply } from '@nodis/protocol';
 
 /** What a call waiting for its reply holds: a batch (a pipeline) collects `left` replies. */
 export interface QueuedCall {
@@ -58,15 +58,20 @@ export class CallQueue<C extends QueuedCall> {
   }
 
   /**
-   * Offers a push to the oldest call: 'taken' if it is one of that call's confirmations with
-   * more to come, the call and its confirmations once complete, undefined if it is not the
-   * oldest call's (a message: the caller delivers it).
+   * Routes a reply: a push (when `onPush` is set: the connection has pub/sub) is a confirmation
+   * of the oldest call if that call waits for pushes of its kind (sendPushAnswered), else a
+   * message handed to onPush; any other reply goes to the oldest call (settle). Returns the
+   * call and its whole reply once complete.
    */
-  settlePush(push: ReplyPush): { call: C; reply: Reply } | 'taken' | undefined {
+  route(reply: Reply, onPush: ((push: ReplyPush) => void) | undefined): { call: C; reply: Reply } | undefined {
+    if (!(reply instanceof ReplyPush) || onPush === undefined) return this.settle(reply);
     const call = this.calls[this.head];
-    if (call === undefined || call.pushKind === undefined || pushKindOf(push) !== call.pushKind) return undefined;
-    call.batch!.push(push);
-    if (--call.left > 0) return 'taken';
+    if (call === undefined || call.pushKind === undefined || pushKindOf(reply) !== call.pushKind) {
+      onPush(reply);
+      return undefined;
+    }
+    call.batch!.push(reply);
+    if (--call.left > 0) return undefined;
     this.advance();
     return { call, reply: call.batch as Reply };
   }

@@ -63,7 +63,7 @@ export class BlockingRegistry {
   constructor(
     private readonly now: () => number,
     private readonly wakeAt: (ms: number) => void,
-    private readonly engine?: Pick<Engine, 'currentCommand' | 'currentArgv' | 'snapshotGuard'>,
+    private readonly engine?: Pick<Engine, 'currentCommand' | 'currentArgv' | 'snapshotGuard' | 'pubsub'>,
   ) {}
 
   get blockedCount(): number { return this.byClient.size; }
@@ -120,6 +120,10 @@ export class BlockingRegistry {
           const client = waiter.client;
           const savedDb = client.db;
           client.db = waiter.db;
+          // The served client's own keyspace events follow its reply, as for a command it runs.
+          const pubsub = this.engine?.pubsub;
+          const running = pubsub?.running;
+          if (pubsub !== undefined) pubsub.running = client;
           let served = false;
           try {
             const guard = this.engine?.snapshotGuard;
@@ -127,7 +131,9 @@ export class BlockingRegistry {
             served = waiter.request.tryServe(key);
           } finally {
             client.db = savedDb;
+            if (pubsub !== undefined) pubsub.running = running;
           }
+          pubsub?.flushSelf(client);
           if (served) {
             this.remove(waiter);
             client.onDeferredReply?.();

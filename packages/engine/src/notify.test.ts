@@ -202,4 +202,27 @@ describe('keyspace events', () => {
     expect(replies[0]).toEqual(new SimpleString('OK'));
     expect(replies.slice(1).map(eventText)).toEqual(both('set', 'mine'));
   });
+
+  it('a RESP3 subscriber blocked in BLPOP or BLMOVE and served by another client\'s push gets its reply before its own events', () => {
+    const t = createTestEngine();
+    t.run('CONFIG', 'SET', 'notify-keyspace-events', 'Egl');
+    const writer = new CapturingWriter(3);
+    const client = t.engine.createClient({ reply: writer, kind: 'tcp', addr: '127.0.0.1:1', laddr: '127.0.0.1:2' });
+    t.engine.execute(client, ['HELLO', '3']);
+    t.engine.execute(client, ['PSUBSCRIBE', '__keyevent@0__:*']);
+    writer.take();
+    for (const [blocking, reply, events] of [
+      [['BLPOP', 'q', '0'], ['q', 'x'], ['lpop q', 'del q']],
+      [['BLMOVE', 'q', 'dst', 'LEFT', 'RIGHT', '0'], 'x', ['rpush dst', 'lpop q', 'del q']],
+    ] as const) {
+      t.engine.execute(client, [...blocking]);
+      expect(writer.take()).toEqual([]);
+      t.run('RPUSH', 'q', 'x');
+      const [pushEvent, first, ...after] = writer.take();
+      // The push's own event was published while RPUSH ran (not this client's command).
+      expect(eventText(pushEvent!)).toBe('__keyevent@0__:rpush q');
+      expect(first).toEqual(reply);
+      expect(after.map(eventText)).toEqual(events.map((e) => `__keyevent@0__:${e}`));
+    }
+  });
 });

@@ -121,16 +121,17 @@ export class PubSub {
   }
 
   /**
-   * The client whose command is running: a message for it (a RESP3 client publishing to
-   * itself, or a keyspace event its own command caused) waits until its command's reply is
-   * complete, so it can never land inside that reply (an EXEC array). flushSelf() writes it.
+   * The client whose command is running (or a blocked client being served): a message for it
+   * (a RESP3 client publishing to itself, or a keyspace event its own command caused) waits
+   * until its reply is complete, so it can never land inside that reply (an EXEC array).
+   * flushSelf() writes it.
    */
   running: Client | undefined;
-  private readonly forRunning: string[][] = [];
+  private readonly held: { client: Client; items: string[] }[] = [];
 
   private deliver(client: Client, items: string[]): void {
     if (client === this.running) {
-      this.forRunning.push(items);
+      this.held.push({ client, items });
       return;
     }
     const reply = client.reply;
@@ -139,16 +140,21 @@ export class PubSub {
     client.onDeferredReply?.();
   }
 
-  /** Writes the messages held for the running client after its reply (Engine.execute). */
+  /** Writes the messages held for `client` after its reply (Engine.execute, blocked clients served). */
   flushSelf(client: Client): void {
-    const held = this.forRunning;
+    const held = this.held;
     if (held.length === 0) return;
-    const reply = client.reply;
-    for (const items of held) {
-      reply.push(items.length);
-      for (let i = 0; i < items.length; i++) reply.bulk(items[i]!);
+    let kept = 0;
+    for (const entry of held) {
+      if (entry.client !== client) {
+        held[kept++] = entry;
+        continue;
+      }
+      const reply = client.reply;
+      reply.push(entry.items.length);
+      for (let i = 0; i < entry.items.length; i++) reply.bulk(entry.items[i]!);
     }
-    held.length = 0;
+    held.length = kept;
   }
 
   /** PUBLISH: delivers to channel and pattern subscribers; returns how many received it. */

@@ -471,15 +471,7 @@ export class StreamTransport implements Transport {
   }
 
   private readonly onReply = (reply: Reply): void => {
-    let settled: { call: Pending; reply: Reply } | undefined;
-    if (reply instanceof ReplyPush && this.onPush !== undefined) {
-      const confirmed = this.inflight.settlePush(reply);
-      if (confirmed === undefined) this.onPush(reply);
-      if (confirmed === undefined || confirmed === 'taken') return;
-      settled = confirmed;
-    } else {
-      settled = this.inflight.settle(reply);
-    }
+    const settled = this.inflight.route(reply, this.onPush);
     if (settled === undefined) return;
     const p = settled.call;
     if (p.aborting) this.aborting--;

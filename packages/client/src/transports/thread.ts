@@ -533,17 +533,9 @@ export class ThreadTransport implements Transport {
   }
 
   private onReply(reply: Reply): void {
-    let settled: { call: Pending; reply: Reply } | undefined;
-    if (reply instanceof ReplyPush && this.onPush !== undefined) {
-      // A confirmation of the oldest call (sendPushAnswered), or a message.
-      const confirmed = this.inflight.settlePush(reply);
-      if (confirmed === undefined) this.onPush(reply);
-      if (confirmed === undefined || confirmed === 'taken') return;
-      settled = confirmed;
-    } else {
-      // Undefined while a batch still waits (or for a reply nobody asked for: the owner never sends one).
-      settled = this.inflight.settle(reply);
-    }
+    // Undefined while a batch still waits, for a message (onPush has it), or for a reply nobody
+    // asked for (the owner never sends one).
+    const settled = this.inflight.route(reply, this.onPush);
     if (settled === undefined) return;
     const p = settled.call;
     if (p.resolve !== undefined) p.resolve(settled.reply);
