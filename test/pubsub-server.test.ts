@@ -246,8 +246,17 @@ describe('slow subscribers are bounded by client-output-buffer-limit pubsub', ()
       const before = memoryOf(server);
       const payload = Buffer.alloc(64 * 1024, 'm');
       const command = publishCommand('big', payload);
+      const frame = messageFrameSize('big', payload.length);
+      // Paced by the reading subscriber (50 messages ahead at most): it is held to the same
+      // 32 MiB limit, and a test process busy elsewhere must not let it fall that far behind.
+      // The slow one never reads, so pacing does not spare it.
+      let sent = 0;
       const publish = async (count: number, total: number) => {
-        for (let i = 0; i < count; i++) await publisher.write(command);
+        for (let i = 0; i < count; i++) {
+          await publisher.write(command);
+          sent++;
+          if (sent % 50 === 0) await reader.until(() => reader.received >= confirmation + sent * frame, 60_000, `${sent} messages at the reading subscriber`);
+        }
         await publisher.until(() => integers(publisher.text).length === total, 60_000, `${total} PUBLISH replies`);
       };
 
@@ -272,7 +281,6 @@ describe('slow subscribers are bounded by client-output-buffer-limit pubsub', ()
       expect(reachedBoth).toBeGreaterThanOrEqual(512);
       expect(reachedBoth).toBeLessThan(1000);
 
-      const frame = messageFrameSize('big', payload.length);
       await reader.until(() => reader.received === confirmation + 2000 * frame, 60_000, 'every message at the reading subscriber');
       const list = await clientList(control);
       expect(list.has(slowId)).toBe(false);

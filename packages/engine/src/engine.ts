@@ -6,7 +6,7 @@ import { Config, type ConfigParam } from './config.js';
 import { installActiveExpire } from './expire.js';
 import { Database, installAccessTracking, type KeyspaceHost } from './keyspace.js';
 import { CommandTable, checkKeyTypes, type ResolvedCommand } from './table.js';
-import { LOADING, NOAUTH, wrongArity } from './errors.js';
+import { LOADING, NOAUTH } from './errors.js';
 import { PubSub } from './pubsub.js';
 import { NOTIFY_EXPIRED, NOTIFY_KEYEVENT, NOTIFY_KEYSPACE, notifyMask } from './notify.js';
 import { Watching } from './multi.js';
@@ -195,12 +195,9 @@ export class Engine implements KeyspaceHost {
     this.time = this.clock();
     client.lastInteraction = this.time;
     if (argv.length === 0) return;
-    // EXEC's arity error aborts the transaction like its other refusals (below).
-    if (argv.length !== 1 && argv[0]!.length === 4 && argv[0]!.toLowerCase() === 'exec') {
-      return this.refuse(client, 'exec', wrongArity('exec'));
-    }
-    const resolved = this.table.resolve(client, argv);
-    if (resolved === undefined) return this.rejected(client);
+    // (EXEC's arity error aborts the transaction like its other refusals: refuse.)
+    const resolved = this.table.resolve(client, argv, this.refuseBound);
+    if (resolved === undefined) return;
     const flags = resolved.flags;
     const name = resolved.fullName;
     if (!client.authenticated && !flags.has('no_auth')) return this.refuse(client, name, NOAUTH);
@@ -231,6 +228,8 @@ export class Engine implements KeyspaceHost {
   private rejected(client: Client): void {
     if (client.multi !== undefined) client.multi.aborted = true;
   }
+
+  private readonly refuseBound = (client: Client, fullName: string, message: string): void => this.refuse(client, fullName, message);
 
   /**
    * Answers a check's refusal. A refused EXEC ends the transaction (in MULTI or not) with
@@ -391,7 +390,7 @@ export class Engine implements KeyspaceHost {
     // The log records expiry as a DEL, as Redis does, so a replay (where nothing expires)
     // meets the key's end at the same point in the command stream.
     this.log(db.index, ['DEL', key]);
-    if ((this.notifyFlags & NOTIFY_EXPIRED) !== 0) this.publishEvent(NOTIFY_EXPIRED, 'expired', db, key);
+    if ((this.notifyFlags & NOTIFY_EXPIRED) !== 0) this.publishEvent('expired', db, key);
     if (this.watching.size !== 0) this.watching.touch(db, key);
   }
   onKeyModified(db: Database, key: string): void {
@@ -402,8 +401,8 @@ export class Engine implements KeyspaceHost {
     if (this.watching.size !== 0) this.watching.touch(db, key);
   }
 
-  /** Publishes a keyspace event (notify.ts decides whether to call). */
-  publishEvent(_type: number, event: string, db: Database, key: string): void {
+  /** Publishes a keyspace event (its class is enabled: notify.ts checks before calling). */
+  publishEvent(event: string, db: Database, key: string): void {
     const flags = this.notifyFlags;
     if ((flags & NOTIFY_KEYSPACE) !== 0) this.pubsub.publish(`__keyspace@${db.index}__:${key}`, event);
     if ((flags & NOTIFY_KEYEVENT) !== 0) this.pubsub.publish(`__keyevent@${db.index}__:${event}`, key);

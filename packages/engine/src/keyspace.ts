@@ -91,11 +91,11 @@ export interface KeyspaceHost {
   readonly loading: boolean;
   /** Called when a key is found expired and removed (stats, notifications). */
   onExpired(db: Database, key: string): void;
-  /** Called whenever a key's value or existence changes (WATCH, notifications later). */
+  /** Called whenever a key's value or existence changes (WATCH, blocked clients, the dirty count). */
   onKeyModified(db: Database, key: string): void;
   /** Keyspace notifications (notify.ts): the `new` event is published here, where keys are added. */
   readonly notifyFlags?: number;
-  publishEvent?(type: number, event: string, db: Database, key: string): void;
+  publishEvent?(event: string, db: Database, key: string): void;
 }
 
 /**
@@ -209,7 +209,7 @@ export class Database {
   /** A key was added (Redis's dbAdd): the `new` keyspace event, one bit test when off. */
   private added(key: string): void {
     const host = this.host;
-    if (((host.notifyFlags ?? 0) & NOTIFY_NEW) !== 0) host.publishEvent?.(NOTIFY_NEW, 'new', this, key);
+    if (((host.notifyFlags ?? 0) & NOTIFY_NEW) !== 0) host.publishEvent?.('new', this, key);
   }
 
   /**

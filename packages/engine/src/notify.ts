@@ -46,16 +46,10 @@ export function notifyMask(flags: string): number {
   return (mask & (NOTIFY_KEYSPACE | NOTIFY_KEYEVENT)) === 0 ? 0 : mask;
 }
 
-/** What notify() needs from the engine. */
-export interface NotifyHost {
-  notifyFlags: number;
-  publishEvent(type: number, event: string, db: Database, key: string): void;
-}
-
 /** A keyspace event of class `type` for `key` in `db` (the client's selected db by default). */
 export function notify(ctx: Client, type: number, event: string, key: string, db: Database = ctx.db): void {
   const engine = ctx.engine;
-  if ((engine.notifyFlags & type) !== 0) engine.publishEvent(type, event, db, key);
+  if ((engine.notifyFlags & type) !== 0) engine.publishEvent(event, db, key);
 }
 
 /**
@@ -65,19 +59,13 @@ export function notify(ctx: Client, type: number, event: string, key: string, db
  */
 export function lookupRead(ctx: Client, key: string, db: Database = ctx.db): Value | undefined {
   const v = db.lookup(key);
-  if (v === undefined) {
-    const engine = ctx.engine;
-    if ((engine.notifyFlags & NOTIFY_KEY_MISS) !== 0) engine.publishEvent(NOTIFY_KEY_MISS, 'keymiss', db, key);
-  }
+  if (v === undefined) notify(ctx, NOTIFY_KEY_MISS, 'keymiss', key, db);
   return v;
 }
 
 /** lookupRead without counting an access (Redis's LOOKUP_NOTOUCH: EXISTS, TYPE, TTL). */
 export function peekRead(ctx: Client, key: string): Value | undefined {
   const v = ctx.db.peek(key);
-  if (v === undefined) {
-    const engine = ctx.engine;
-    if ((engine.notifyFlags & NOTIFY_KEY_MISS) !== 0) engine.publishEvent(NOTIFY_KEY_MISS, 'keymiss', ctx.db, key);
-  }
+  if (v === undefined) notify(ctx, NOTIFY_KEY_MISS, 'keymiss', key);
   return v;
 }

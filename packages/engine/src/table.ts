@@ -52,14 +52,14 @@ export class CommandTable {
   all(): IterableIterator<ResolvedCommand> { return this.byName.values(); }
 
   /**
-   * Finds the command for argv, answering the error itself when there is none or the
-   * arity is wrong. Returns undefined when an error was written.
+   * Finds the command for argv. When there is none or the arity is wrong, `refuse` answers
+   * (with the command's full name, for its arity error) and undefined is returned.
    */
-  resolve(ctx: Client, argv: string[]): ResolvedCommand | undefined {
+  resolve(ctx: Client, argv: string[], refuse: (ctx: Client, fullName: string, message: string) => void): ResolvedCommand | undefined {
     const name = argv[0]!;
     let resolved = this.get(name);
     if (resolved === undefined) {
-      ctx.reply.error(unknownCommand(name, argv.slice(1)));
+      refuse(ctx, '', unknownCommand(name, argv.slice(1)));
       return undefined;
     }
     const subs = resolved.command.subcommands && argv.length >= 2 ? this.subByName.get(resolved.fullName) : undefined;
@@ -67,14 +67,14 @@ export class CommandTable {
       const subName = argv[1]!;
       const sub = subs.get(subName) ?? subs.get(subName.toLowerCase());
       if (sub === undefined) {
-        ctx.reply.error(unknownSubcommand(subName, resolved.fullName));
+        refuse(ctx, resolved.fullName, unknownSubcommand(subName, resolved.fullName));
         return undefined;
       }
       resolved = sub;
     }
     const arity = resolved.command.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
-      ctx.reply.error(wrongArity(resolved.fullName));
+      refuse(ctx, resolved.fullName, wrongArity(resolved.fullName));
       return undefined;
     }
     return resolved;
