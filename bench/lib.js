@@ -3,7 +3,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { existsSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 /** `--name value` from the command line, or `def`. */
 export function opt(args, name, def) {
@@ -120,4 +120,38 @@ export function exitWhenDone(script, failures) {
     process.exit(failures ? 1 : 0);
   }, 5000).unref();
   process.exitCode = failures ? 1 : 0;
+}
+
+/** True once `where` (a socket path, or { port } on 127.0.0.1) accepts a connection. */
+export const canConnect = (where) => new Promise((r) => {
+  const s = typeof where === 'string' ? net.connect(where) : net.connect(where.port, '127.0.0.1');
+  s.on('connect', () => { s.destroy(); r(true); });
+  s.on('error', () => r(false));
+});
+
+/**
+ * A throwaway redis-server (no persistence) on a free loopback port and a Unix socket `redis.sock`
+ * in `dir`; resolves once both accept connections, to { port, sock, stop }.
+ */
+export async function startRedis(dir) {
+  const port = await freePort();
+  const sock = path.join(dir, 'redis.sock');
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--unixsocket', sock, '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'], { stdio: 'ignore' });
+  let exited = false;
+  const exit = new Promise((r) => child.once('exit', () => { exited = true; r(); }));
+  const stop = async () => {
+    if (exited) return;
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exit;
+    clearTimeout(t);
+  };
+  for (let i = 0; !(await canConnect(sock)) || !(await canConnect({ port })); i++) {
+    if (exited || i >= 200) {
+      await stop();
+      throw new Error(`redis-server did not start (port ${port}, ${sock})`);
+    }
+    await sleep(25);
+  }
+  return { port, sock, stop };
 }

@@ -44,13 +44,12 @@
 // This machine has 2 cores: the load process, nodis's owner thread and redis-server share them
 // (the server not being measured sits idle). Compare ratios from one run, not absolute figures
 // across runs (PERFORMANCE.md).
-import { fork, spawn, spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, sleep, withTimeout, freePort, opt as optOf, checkPrerequisites, writeResults, exitWhenDone } from './lib.js';
+import { median, withTimeout, opt as optOf, checkPrerequisites, writeResults, exitWhenDone, startRedis } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -135,35 +134,6 @@ const fmt = (x) => (x === undefined ? '—' : x >= 1e6 ? `${(x / 1e6).toFixed(2)
 const fmtUs = (x) => (x === undefined ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
 // --- servers --------------------------------------------------------------------------------
-
-const canConnect = (where) => new Promise((r) => {
-  const s = typeof where === 'string' ? net.connect(where) : net.connect(where.port, '127.0.0.1');
-  s.on('connect', () => { s.destroy(); r(true); });
-  s.on('error', () => r(false));
-});
-
-async function startRedis(dir) {
-  const port = await freePort();
-  const sock = path.join(dir, 'redis.sock');
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--unixsocket', sock, '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'], { stdio: 'ignore' });
-  let exited = false;
-  const exit = new Promise((r) => child.once('exit', () => { exited = true; r(); }));
-  const stop = async () => {
-    if (exited) return;
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await exit;
-    clearTimeout(t);
-  };
-  for (let i = 0; !(await canConnect(sock)) || !(await canConnect({ port })); i++) {
-    if (exited || i >= 200) {
-      await stop();
-      throw new Error(`redis-server did not start (port ${port}, ${sock})`);
-    }
-    await sleep(25);
-  }
-  return { port, sock, stop };
-}
 
 // --- the load process ---------------------------------------------------------------------------
 

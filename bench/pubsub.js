@@ -21,13 +21,12 @@
 // thread and the server being measured share them (the other server idles). Compare ratios
 // from one run, never absolute figures across runs (PERFORMANCE.md). --quick is a smoke run
 // (1 round of 0.3 s) written to pubsub-quick-partial.json, never to pubsub.json.
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, sleep, withTimeout, freePort, opt as optOf, checkPrerequisites, writeResults, exitWhenDone } from './lib.js';
+import { median, withTimeout, opt as optOf, checkPrerequisites, writeResults, exitWhenDone, startRedis } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -44,26 +43,8 @@ const { runRow } = await import('./pubsub/load.mjs');
 const started = performance.now();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'nodis-bench-pubsub-'));
 
-const canConnect = (where) => new Promise((r) => {
-  const s = net.connect(where);
-  s.on('connect', () => { s.destroy(); r(true); });
-  s.on('error', () => r(false));
-});
-
-async function startRedis() {
-  const port = await freePort();
-  const sock = path.join(dir, 'redis.sock');
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--unixsocket', sock, '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'], { stdio: 'ignore' });
-  const exit = new Promise((r) => child.once('exit', r));
-  for (let i = 0; !(await canConnect(sock)); i++) {
-    if (i >= 200) throw new Error('redis-server did not start');
-    await sleep(25);
-  }
-  return { sock, stop: async () => { child.kill('SIGTERM'); await exit; } };
-}
-
 const server = await startServer({ config: { port: '0', dir, appendonly: 'no', unixsocket: 'nodis.sock', nativesocket: 'nodis-native.sock' }, logLevel: 'warning' });
-const redis = await startRedis();
+const redis = await startRedis(dir);
 const load = fork(path.join(here, 'pubsub/load.mjs'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 await withTimeout(new Promise((r) => load.once('message', r)), 20_000, 'load process start');
 let nextId = 1;
