@@ -3,7 +3,7 @@ import { decodeReply, encodeArg, type Arg, type Value } from './codec.js';
 import { shapeReply } from './reply-shapes.js';
 import type { CallOptions, Transport } from './transport.js';
 import type { Commands, PipelineCommands, SyncCommands } from './commands.js';
-import { argvOf, COMMAND_NAMES, defineCommandMethods, toReply } from './methods.js';
+import { argvOf, CommandBatch, COMMAND_NAMES, defineCommandMethods, toReply } from './methods.js';
 import { Multi, type TypedMulti } from './multi.js';
 import {
   decodeMessage, decodeMessageBuffer, Subscriber, Subscription, type Message, type MessageBuffer,
@@ -37,37 +37,18 @@ interface Shared {
   db: string | undefined;
 }
 
-export class Pipeline {
-  private readonly batch: string[][] = [];
-  private readonly buffers: boolean[] = [];
-  constructor(private readonly transport: Transport, private readonly options?: CallOptions) {}
-
-  call(command: string, ...args: Arg[]): this {
-    return this.callArgs(command, args, false);
+export class Pipeline extends CommandBatch {
+  constructor(private readonly transport: Transport, private readonly options?: CallOptions) {
+    super();
   }
-
-  /** Like call, with that command's bulk strings as Buffers. */
-  callBuffer(command: string, ...args: Arg[]): this {
-    return this.callArgs(command, args, true);
-  }
-
-  /** call / callBuffer with the arguments as an array (what the command methods use). */
-  callArgs(command: string, args: Arg[], buffers: boolean): this {
-    this.batch.push(argvOf(command, args));
-    this.buffers.push(buffers);
-    return this;
-  }
-
-  get length(): number { return this.batch.length; }
 
   /** Sends every queued command as one batch; resolves to [error, value] pairs in order. */
   async exec(): Promise<[ReplyError | null, Value][]> {
-    const batch = this.batch.splice(0);
-    const replies = await this.transport.sendBatch(batch, this.options);
-    const buffers = this.buffers.splice(0);
+    const { commands, buffers } = this.take();
+    const replies = await this.transport.sendBatch(commands, this.options);
     return replies.map((r, i) => {
       const v = decodeReply(r, buffers[i]!);
-      return v instanceof ReplyError ? [v, null] : [null, shapeReply(batch[i]![0]!, v as Value)];
+      return v instanceof ReplyError ? [v, null] : [null, shapeReply(commands[i]![0]!, v as Value)];
     });
   }
 }
@@ -318,7 +299,6 @@ function refusePubSub(): Promise<never> {
 }
 
 defineCommandMethods(NodisClient.prototype);
-defineCommandMethods(Pipeline.prototype);
 
 export type Nodis = NodisClient & Commands;
 /** A pipeline with a method per command: `db.pipeline().incr('a').get('b').exec()`. */

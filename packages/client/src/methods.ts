@@ -63,3 +63,43 @@ export function defineCommandMethods(prototype: CallsCommands): void {
     });
   }
 }
+
+/**
+ * Commands queued to leave as one batch: what db.pipeline() and db.multi() share (a method
+ * per command, call/callBuffer, length); each sends them its own way (exec).
+ */
+export abstract class CommandBatch implements CallsCommands {
+  private commands: string[][] = [];
+  private buffers: boolean[] = [];
+
+  /** Queues any command: `.call('OBJECT', 'ENCODING', 'k')`. */
+  call(command: string, ...args: Arg[]): this {
+    return this.callArgs(command, args, false);
+  }
+
+  /** Like call, with that command's bulk strings as Buffers. */
+  callBuffer(command: string, ...args: Arg[]): this {
+    return this.callArgs(command, args, true);
+  }
+
+  /** call / callBuffer with the arguments as an array (what the command methods use). */
+  callArgs(command: string, args: Arg[], buffers: boolean): this {
+    this.commands.push(argvOf(command, args));
+    this.buffers.push(buffers);
+    return this;
+  }
+
+  /** Commands queued. */
+  get length(): number { return this.commands.length; }
+
+  /** The queued commands and whether each wants Buffers, taken (the batch is empty after). */
+  protected take(): { commands: string[][]; buffers: boolean[] } {
+    const taken = { commands: this.commands, buffers: this.buffers };
+    this.commands = [];
+    this.buffers = [];
+    return taken;
+  }
+}
+
+defineCommandMethods(CommandBatch.prototype);
+

@@ -1,6 +1,6 @@
 import { ReplyError } from '@nodis/protocol';
-import { decodeReply, type Arg, type Value } from './codec.js';
-import { argvOf, defineCommandMethods } from './methods.js';
+import { decodeReply, type Value } from './codec.js';
+import { CommandBatch } from './methods.js';
 import { shapeReply } from './reply-shapes.js';
 import type { CallOptions, Transport } from './transport.js';
 import type { PipelineCommands } from './commands.js';
@@ -18,39 +18,18 @@ import type { PipelineCommands } from './commands.js';
  * command, a wrong number of arguments): then nothing ran; the refusal is the error's
  * `cause`. Blocking commands inside do not block (BLPOP on an empty list gives null).
  */
-export class Multi {
-  private readonly commands: string[][] = [];
-  private readonly buffers: boolean[] = [];
+export class Multi extends CommandBatch {
   /** exec() was called (db.transaction refuses a multi its callback already ran). */
   executed = false;
 
-  constructor(readonly transport: Transport, private readonly options?: CallOptions) {}
-
-  /** Queues any command: `.call('OBJECT', 'ENCODING', 'k')`. */
-  call(command: string, ...args: Arg[]): this {
-    return this.callArgs(command, args, false);
+  constructor(readonly transport: Transport, private readonly options?: CallOptions) {
+    super();
   }
-
-  /** Like call, with that command's bulk strings as Buffers. */
-  callBuffer(command: string, ...args: Arg[]): this {
-    return this.callArgs(command, args, true);
-  }
-
-  /** call / callBuffer with the arguments as an array (what the command methods use). */
-  callArgs(command: string, args: Arg[], buffers: boolean): this {
-    this.commands.push(argvOf(command, args));
-    this.buffers.push(buffers);
-    return this;
-  }
-
-  /** Commands queued. */
-  get length(): number { return this.commands.length; }
 
   /** Sends MULTI, the commands and EXEC as one batch; see the class comment for the result. */
   async exec(): Promise<(Value | ReplyError)[] | null> {
     this.executed = true;
-    const commands = this.commands.splice(0);
-    const buffers = this.buffers.splice(0);
+    const { commands, buffers } = this.take();
     const replies = await this.transport.sendBatch([['MULTI'], ...commands, ['EXEC']], this.options);
     // MULTI refused: this connection is already inside one (a raw MULTI sent with call()).
     if (replies[0] instanceof ReplyError) throw replies[0];
@@ -68,8 +47,6 @@ export class Multi {
     });
   }
 }
-
-defineCommandMethods(Multi.prototype);
 
 /** A multi with a method per command: `db.multi().incr('a').get('b').exec()`. */
 export interface TypedMulti extends Multi, PipelineCommands<TypedMulti> {}
