@@ -3,8 +3,10 @@ import { allCommands } from './commands/index.js';
 import type { CommandSpecData } from './spec.js';
 
 /**
- * Every command's spec without its handler, for the client and CLI.
- * TODO(cli issue): generate this file at build time so importing it does not load handlers.
+ * Every command's spec without its handler, for the client and CLI. This module loads the
+ * handlers to strip them; what Node loads for `@nodis/engine/specs` is dist/specs-data.js,
+ * the same data written as JSON at build time (scripts/gen-specs.mjs), so the client and
+ * nodis-cli start without the engine. Tests (the `source` condition) read this file.
  */
 function strip(c: Command): CommandSpecData {
   const { run: _run, subcommands, ...data } = c;
