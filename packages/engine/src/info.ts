@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { bytesToHuman } from '@nodis/protocol';
 import type { Client } from './client.js';
 import type { Engine } from './engine.js';
 
@@ -44,15 +45,6 @@ function stateOf(engine: Engine): InfoState {
   return s;
 }
 
-/** Redis's bytesToHuman: 1023B, 1.16K, 6.81M, 23.54G. */
-export function bytesToHuman(n: number): string {
-  const units = ['K', 'M', 'G', 'T', 'P'];
-  if (n < 1024) return `${n}B`;
-  let d = n / 1024;
-  let i = 0;
-  while (d >= 1024 && i < units.length - 1) { d /= 1024; i++; }
-  return `${d.toFixed(2)}${units[i]}`;
-}
 
 /**
  * The INFO reply for the requested section names (none = `default`); `all` is every section,

@@ -21,6 +21,30 @@ export function formatDouble(d: number): string {
   return `${trimFraction(p.slice(0, e))}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
 }
 
+/**
+ * C's printf("%.2f") for x >= 0. toFixed rounds an exact tie away from zero where printf
+ * rounds it to even; a double is exactly halfway between hundredths only when it is an odd
+ * number of eighths (0.125, 1.375 …: 1.125K is printed 1.12K by Redis).
+ */
+export function formatFixed2(x: number): string {
+  const eighths = x * 8;
+  if (!Number.isInteger(eighths) || eighths % 2 === 0) return x.toFixed(2);
+  const below = Math.floor(x * 100); // exact: x * 100 = 12.5 * eighths
+  const m = below % 2 === 0 ? below : below + 1;
+  return `${Math.floor(m / 100)}.${String(m % 100).padStart(2, '0')}`;
+}
+
+/** Redis's bytesToHuman (INFO's *_human fields, redis-cli --stat): 1023B, 1.00K, 1.12K, 6.81M. */
+export function bytesToHuman(n: number): string {
+  if (n < 0) return `-${bytesToHuman(-n)}`;
+  const units = ['K', 'M', 'G', 'T', 'P'];
+  if (n < 1024) return `${n}B`;
+  for (let i = 0, scale = 1024; i < units.length; i++, scale *= 1024) {
+    if (n < scale * 1024 || i === units.length - 1) return `${formatFixed2(n / scale)}${units[i]}`;
+  }
+  return `${n}B`;
+}
+
 function trimFraction(s: string): string {
   if (s.indexOf('.') === -1) return s;
   let end = s.length;
