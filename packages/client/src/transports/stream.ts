@@ -31,6 +31,11 @@ export interface StreamConnectOptions {
   commandTimeout?: number;
   /** Aborts the first connection attempt (connect() rejects with the signal's reason). */
   signal?: AbortSignal;
+  /**
+   * Speak RESP3 (HELLO 3 in every handshake): replies keep their RESP3 types (maps, sets,
+   * doubles), and pushes go to onPush. Off by default: RESP2, as Redis clients start.
+   */
+  resp3?: boolean;
 }
 
 /** Where to connect, from a URL. */
@@ -136,6 +141,8 @@ export class StreamTransport implements Transport {
   private closed = false;
   private backoff = 0;
   private lastFailure = 0;
+  /** Every handshake switches to RESP3 (HELLO 3): the resp3 option, or a subscriber connection. */
+  private readonly resp3: boolean;
   /** The server's id for the current connection (the native hello's, or CLIENT ID's), when known. */
   private clientId: number | undefined;
   private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
@@ -146,16 +153,15 @@ export class StreamTransport implements Transport {
     private readonly codec: StreamCodec,
     private readonly target: StreamTarget,
     private readonly options: StreamConnectOptions,
-    /** Every handshake switches to RESP3 (HELLO 3): a subscriber connection. */
-    private readonly resp3 = false,
   ) {
+    this.resp3 = options.resp3 === true;
     this.encoder = codec.encoder();
   }
 
   /** Another connection to the same server with the same options (not the first connect's signal). */
   duplicate(options?: DuplicateOptions): Promise<StreamTransport> {
     const { signal: _signal, ...rest } = this.options;
-    return new StreamTransport(this.codec, this.target, rest, options?.resp3 === true).open();
+    return new StreamTransport(this.codec, this.target, { ...rest, resp3: options?.resp3 === true }).open();
   }
 
   /** A socket is read whenever it is open: nothing to switch. */
@@ -453,7 +459,7 @@ export class StreamTransport implements Transport {
     for (const r of replies) {
       if (r instanceof ReplyError) {
         if (this.resp3 && /^(ERR unknown command|NOPROTO)/.test(r.message)) {
-          throw new Error(`nodis: ${target.display} cannot switch to RESP3 (${r.message}): pub/sub needs nodis, or Redis 6 or later`);
+          throw new Error(`nodis: ${target.display} cannot switch to RESP3 (${r.message}): RESP3 (and the client's pub/sub) needs nodis, or Redis 6 or later`);
         }
         throw new ReplyError(r.message);
       }
