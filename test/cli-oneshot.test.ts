@@ -401,3 +401,48 @@ describe.skipIf(redisCliPath === undefined)('nodis-cli one-shot output = redis-c
     expect(problems).toEqual([]);
   }, 120_000);
 });
+
+describe.skipIf(redisCliPath === undefined || !redisAvailable)('nodis-cli authentication = redis-cli\'s (-a, --user, -u with credentials, NODISCLI_AUTH)', () => {
+  let redis: RedisProcess | undefined;
+  let nodis: NodisServer | undefined;
+  let authDir: string;
+  beforeAll(async () => {
+    authDir = mkdtempSync(path.join(tmpdir(), 'nodis-cli-auth-'));
+    redis = await startRedis(['--requirepass', 'sesame']);
+    nodis = await startServer({ config: { port: '0', unixsocket: '', dir: authDir, requirepass: 'sesame' }, logLevel: 'nothing' });
+  });
+  afterAll(async () => {
+    await nodis?.close();
+    await redis?.stop();
+    rmSync(authDir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['the password', ['-a', 'sesame', '--no-auth-warning', 'ping']],
+    ['no password', ['ping']],
+    ['a wrong password', ['-a', 'wrong', '--no-auth-warning', 'ping']],
+    ['--user default', ['--user', 'default', '-a', 'sesame', '--no-auth-warning', '--no-raw', 'ping']],
+    ['the warning', ['-a', 'sesame', 'ping']],
+    ['-n with a password', ['-a', 'sesame', '--no-auth-warning', '-n', '3', '--no-raw', 'dbsize']],
+  ])('%s: same stdout and stderr against nodis as redis-cli against redis-server', async (_what, args) => {
+    const r = await redisCli(['-p', String(redis!.port), ...args]);
+    const n = await nodisCli(['-p', String(nodis!.port), ...args]);
+    expect(n.stdout.toString('latin1')).toBe(r.stdout.toString('latin1'));
+    expect(n.stderr).toBe(r.stderr);
+  });
+
+  it('takes credentials and the database from a redis:// URL, and the password from NODISCLI_AUTH', async () => {
+    const viaUrl = await nodisCli(['-u', `redis://default:sesame@127.0.0.1:${nodis!.port}/4`, '--no-auth-warning', 'client', 'info']);
+    expect(viaUrl.stdout.toString()).toMatch(/ db=4 /);
+    const theirs = await redisCli(['-u', `redis://default:sesame@127.0.0.1:${redis!.port}/4`, '--no-auth-warning', 'client', 'info']);
+    expect(theirs.stdout.toString()).toMatch(/ db=4 /);
+    const env = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, '-p', String(nodis!.port), 'ping'], { env: { ...process.env, NODISCLI_AUTH: 'sesame' } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      child.on('error', reject);
+      child.on('close', () => resolve(out));
+    });
+    expect(env).toBe('PONG\n');
+  });
+});
