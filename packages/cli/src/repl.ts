@@ -90,6 +90,9 @@ export async function runRepl(o: CliOptions): Promise<number> {
     try {
       const reply = await conn.send(['COMMAND', 'DOCS']);
       if (!(reply instanceof ReplyError)) table.addCommandDocs(reply);
+      // Not authenticated yet: try again after the next command (AUTH, say). Other refusals
+      // (a server without COMMAND DOCS) are final: our specs serve.
+      else if (reply.message.startsWith('NOAUTH')) docsLoaded = false;
     } catch {
       docsLoaded = false;
     }

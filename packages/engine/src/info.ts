@@ -45,7 +45,6 @@ function stateOf(engine: Engine): InfoState {
   return s;
 }
 
-
 /**
  * The INFO reply for the requested section names (none = `default`); `all` is every section,
  * `everything` too (nodis has no module sections). Unknown names are ignored, as in Redis.

@@ -40,9 +40,9 @@ export function bytesToHuman(n: number): string {
   const units = ['K', 'M', 'G', 'T', 'P'];
   if (n < 1024) return `${n}B`;
   for (let i = 0, scale = 1024; i < units.length; i++, scale *= 1024) {
-    if (n < scale * 1024 || i === units.length - 1) return `${formatFixed2(n / scale)}${units[i]}`;
+    if (n < scale * 1024) return `${formatFixed2(n / scale)}${units[i]}`;
   }
-  return `${n}B`;
+  return `${n}B`; // past 1024P, as Redis: plain bytes
 }
 
 function trimFraction(s: string): string {
