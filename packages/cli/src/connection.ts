@@ -169,12 +169,6 @@ export class CliConnection {
     return reply;
   }
 
-  /** Several commands as one batch (the set-up first when due). */
-  async sendBatch(batch: string[][]): Promise<Reply[]> {
-    await this.connect();
-    return this.transport!.sendBatch(batch);
-  }
-
   /**
    * Another connection to the same server with the session's set-up (pub/sub mode, a side
    * channel); `overrides` changes options of the copy (`{ resp: 3 }` for pushes).
